@@ -1,0 +1,21 @@
+//! Size limits that keep an absurd spec from exhausting memory or disk.
+//!
+//! Validation refuses a spec beyond these with a diagnostic at the field, so the
+//! simulation can assume them.
+
+pub const MIN_MONTHS: u32 = 12;
+pub const MAX_MONTHS: u32 = 18;
+pub const DEFAULT_MONTHS: u32 = 18;
+pub const MAX_COMPANIES: usize = 50;
+pub const MAX_PERSONAS: usize = 200;
+pub const MAX_CUSTOMERS: u32 = 500_000;
+pub const MAX_VENDORS: u32 = 100_000;
+pub const MAX_PRODUCTS: u32 = 10_000;
+/// Mean documents per party per month, in thousandths (50 a month).
+pub const MAX_DOCUMENTS_PER_PARTY_MONTH: u32 = 50_000;
+/// Estimated documents over the whole window, over all companies.
+pub const MAX_ESTIMATED_DOCUMENTS: u64 = 20_000_000;
+pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
+pub const MAX_TIME_TRAVEL_OFFSETS: usize = 24;
+/// A time-travel offset may move at most this many days beyond `as_of`.
+pub const MAX_TIME_TRAVEL_DAYS: u32 = 3 * 366;
