@@ -3,8 +3,44 @@
 //! Input: argv and environment. Output: an exit code. Invariant: user errors are
 //! reported as miette diagnostics with a non-zero exit, never as panics.
 
+mod args;
+mod commands;
+
 use std::process::ExitCode;
 
+use clap::Parser;
+
+pub use args::Cli;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// The spec or input is invalid; nothing was written.
+    pub const INVALID_INPUT: u8 = 1;
+    /// `check` found generated files that differ from a fresh build.
+    pub const STALE: u8 = 2;
+    /// An I/O or database failure.
+    pub const FAILURE: u8 = 3;
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    install_report_hook();
+    let cli = Cli::parse();
+    commands::run(cli)
+}
+
+/// Diagnostics are plain text when stderr is not a terminal, so that CI logs and
+/// snapshot tests see the same bytes on every machine.
+fn install_report_hook() {
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .terminal_links(false)
+                .color(colour)
+                .unicode(colour)
+                .width(100)
+                .build(),
+        )
+    }));
 }

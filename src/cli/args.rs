@@ -1,0 +1,46 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Compile YAML scenario specs into deterministic PostgreSQL dumps of demo tenants.
+#[derive(Debug, Parser)]
+#[command(name = "demoforge", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compile specs into generated/<scenario>/base-demo.sql and its companions.
+    Build {
+        /// Scenario spec files.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// Output folder (default: generated).
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+        /// Folder of templates that replaces the built-in templates/postgres.
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Regenerate in memory and compare with the files on disk.
+    Check {
+        /// Scenario spec files (default: every scenarios/*.yaml).
+        specs: Vec<PathBuf>,
+        #[arg(long, default_value = "generated")]
+        out: PathBuf,
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Parse and validate specs only; report every problem.
+    Validate {
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
+    /// Print the reference schema DDL.
+    Schema {
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+}
