@@ -8,7 +8,8 @@ use crate::model::Scenario;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { specs } => validate(&specs),
-        Command::Build { .. } | Command::Check { .. } | Command::Schema { .. } => {
+        Command::Schema { templates } => schema(templates.as_deref()),
+        Command::Build { .. } | Command::Check { .. } => {
             eprintln!("not yet available");
             ExitCode::from(exit::FAILURE)
         }
@@ -47,4 +48,19 @@ pub fn compile_spec(path: &Path) -> Result<Scenario, miette::Report> {
     let text = crate::output::read_spec(path)?;
     let name = path.display().to_string();
     crate::validate::compile(&name, &text).map_err(miette::Report::new)
+}
+
+fn schema(templates: Option<&Path>) -> ExitCode {
+    let rendered = crate::output::load_templates(templates)
+        .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new));
+    match rendered {
+        Ok(ddl) => {
+            print!("{ddl}");
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(exit::INVALID_INPUT)
+        }
+    }
 }
