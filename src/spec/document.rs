@@ -59,8 +59,8 @@ const PER_MONTH_PLACES: u32 = 3;
 pub const WEIGHT_PLACES: u32 = 6;
 
 pub fn scenario(d: &mut Decoder<'_, '_>, root: &Node) -> Option<RawScenario> {
-    let top = d.source.point(root.span().start());
-    let top = SourceSpan::new(top.offset().into(), 0);
+    // Problems about the file as a whole point at its first line.
+    let top = SourceSpan::new(0.into(), 0);
     let map = d.map(root, top, "the spec", TOP_KEYS)?;
     Some(RawScenario {
         top,

@@ -56,7 +56,13 @@ impl<'a> SourceMap<'a> {
         match node {
             Node::Scalar(scalar) => self.scalar(scalar),
             Node::Mapping(_) | Node::Sequence(_) => {
-                let start = self.offset(node.span().start());
+                // A block mapping's own marker sits at its first `:`, so
+                // start from its first key instead.
+                let first_key = node.as_mapping().and_then(|m| m.keys().next());
+                let start = match first_key {
+                    Some(key) => self.offset(key.span().start()),
+                    None => self.offset(node.span().start()),
+                };
                 let rest = self.text.get(start..).unwrap_or("");
                 SourceSpan::new(start.into(), line_len(rest))
             }
