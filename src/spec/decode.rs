@@ -371,6 +371,20 @@ fn impossible_date_help(year: i32, month: u32) -> String {
     }
 }
 
+/// Errors found at the end of input (an unclosed bracket, say) would point
+/// past the last line, where no source is shown; point at the last line with
+/// content instead.
+fn near_content(source: &SourceMap<'_>, span: SourceSpan) -> SourceSpan {
+    let content = source.text().trim_end();
+    if span.offset() < content.len() {
+        return span;
+    }
+    let line_start = content.rfind('\n').map_or(0, |i| i + 1);
+    let line = content.get(line_start..).unwrap_or("");
+    let indent = line.len() - line.trim_start().len();
+    SourceSpan::new((line_start + indent).into(), line.trim().len())
+}
+
 /// The parser's own error, as one problem at its position.
 pub fn load_error(source: &SourceMap<'_>, error: &LoadError) -> Problem {
     let problem = |kind, span, message: String, label: &str, help: &str| Problem {
@@ -383,9 +397,9 @@ pub fn load_error(source: &SourceMap<'_>, error: &LoadError) -> Problem {
     match error {
         LoadError::ScanError(marker, scan) => problem(
             Kind::YamlSyntax,
-            source.point(Some(marker)),
+            near_content(source, source.point(Some(marker))),
             format!("YAML syntax error: {}", scan.info()),
-            "here",
+            "the parser stopped here",
             "check indentation and quoting near this line",
         ),
         LoadError::DuplicateKey(inner) => problem(

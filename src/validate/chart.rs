@@ -152,8 +152,8 @@ pub fn chart(raw: Option<&RawChart>, country: Country, problems: &mut Problems) 
                     format!("purpose `{}` is given to two accounts", word.value),
                     "second account with this purpose",
                     format!(
-                        "each purpose belongs to one account; remove it from one of the two (the other is at byte {})",
-                        first.span.offset()
+                        "each purpose belongs to one account; remove `purpose: {}` from one of the two entries",
+                        first.value
                     ),
                 );
             }
@@ -246,7 +246,7 @@ fn check_kind(accounts: &[Account], code: &str, entry: &RawAccount, problems: &m
         ),
         "purpose and type disagree",
         format!(
-            "set `type: {}` or choose a purpose that fits a `{}` account",
+            "set `type: {}`, or choose a purpose that suits the type `{}`",
             kind_name(needed),
             kind_name(account.kind)
         ),

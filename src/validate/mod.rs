@@ -57,6 +57,9 @@ pub fn compile(name: &str, text: &str) -> Result<Scenario, SpecErrors> {
                     "check the spec against docs/scenario-reference.md",
                 );
             }
+            // Reading order: structural and semantic problems interleave as
+            // they appear in the file, whichever stage found them.
+            problems.0.sort_by_key(|p| p.span.offset());
             // A huge text is not echoed back in full: the report shows spans only.
             let shown = if text.len() > MAX_SPEC_BYTES {
                 String::new()
