@@ -176,3 +176,16 @@ fn full_spec_applies_every_field() {
     assert_eq!(us.activity.seasonality[6], 500);
     assert_eq!(us.activity.seasonality[10], 1500);
 }
+
+#[test]
+fn every_diagnostic_code_is_documented() {
+    let docs = std::fs::read_to_string(Path::new(CRATE_ROOT).join("docs/scenario-reference.md"))
+        .expect("read reference");
+    for kind in demoforge::spec::Kind::ALL {
+        assert!(
+            docs.contains(kind.code()),
+            "{} is not documented",
+            kind.code()
+        );
+    }
+}
