@@ -124,6 +124,17 @@ pub fn emit_tax_rates(sink: &mut dyn RowSink, company: &Company, ids: &[Uuid], c
 /// The tax rate to use for a kind; a table without that kind falls back to
 /// exempt, then zero, then standard (validation guarantees a standard rate).
 pub fn tax_index(company: &Company, kind: TaxKind) -> usize {
+    let chosen_standard = || {
+        company
+            .tax_rates
+            .iter()
+            .position(|t| t.code == company.catalog.standard_tax_code)
+    };
+    if kind == TaxKind::Standard
+        && let Some(index) = chosen_standard()
+    {
+        return index;
+    }
     [kind, TaxKind::Exempt, TaxKind::Zero, TaxKind::Standard]
         .into_iter()
         .find_map(|k| company.tax_rates.iter().position(|t| t.kind == k))
