@@ -8,7 +8,10 @@ use crate::model::Scenario;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { specs } => validate(&specs),
-        Command::Schema { templates } => schema(templates.as_deref()),
+        Command::Schema { templates, target } if target.apply => {
+            super::db_commands::schema_apply(templates.as_deref(), &target)
+        }
+        Command::Schema { templates, .. } => schema(templates.as_deref()),
         Command::Build { .. } | Command::Check { .. } => {
             eprintln!("not yet available");
             ExitCode::from(exit::FAILURE)
