@@ -1,9 +1,11 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use super::args::{Cli, Command};
 use super::exit;
 use crate::model::Scenario;
+use crate::render::{Compiled, TemplateSet};
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
@@ -12,10 +14,16 @@ pub fn run(cli: Cli) -> ExitCode {
             super::db_commands::schema_apply(templates.as_deref(), &target)
         }
         Command::Schema { templates, .. } => schema(templates.as_deref()),
-        Command::Build { .. } | Command::Check { .. } => {
-            eprintln!("not yet available");
-            ExitCode::from(exit::FAILURE)
-        }
+        Command::Build {
+            specs,
+            out,
+            templates,
+        } => report(build(&specs, &out, templates.as_deref())),
+        Command::Check {
+            specs,
+            out,
+            templates,
+        } => check(&specs, &out, templates.as_deref()),
     }
 }
 
@@ -65,5 +73,170 @@ fn schema(templates: Option<&Path>) -> ExitCode {
             eprintln!("{report:?}");
             ExitCode::from(exit::INVALID_INPUT)
         }
+    }
+}
+
+/// Prints a failure and maps it to its exit code.
+fn report(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { report, code }) => {
+            eprintln!("{report:?}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+struct Failure {
+    report: miette::Report,
+    code: u8,
+}
+
+impl Failure {
+    fn invalid(report: miette::Report) -> Failure {
+        Failure {
+            report,
+            code: exit::INVALID_INPUT,
+        }
+    }
+
+    fn io(report: miette::Report) -> Failure {
+        Failure {
+            report,
+            code: exit::FAILURE,
+        }
+    }
+}
+
+/// Compiles every spec before writing anything, so one bad spec leaves every
+/// output untouched.
+fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), Failure> {
+    let templates = crate::output::load_templates(templates).map_err(Failure::invalid)?;
+    let mut compiled = Vec::new();
+    for path in specs {
+        let started = Instant::now();
+        let scenario = compile_spec(path).map_err(Failure::invalid)?;
+        let result = compile_scenario(&scenario, &templates).map_err(Failure::invalid)?;
+        compiled.push((scenario.slug, result, started));
+    }
+    for (slug, result, started) in compiled {
+        crate::output::write_files(out, &result.files, &templates).map_err(Failure::io)?;
+        let rows: u64 = result.row_counts.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "{slug}: wrote {} ({rows} rows) in {} ms",
+            out.join(&slug).join("base-demo.sql").display(),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(())
+}
+
+fn compile_scenario(
+    scenario: &Scenario,
+    templates: &TemplateSet,
+) -> Result<Compiled, miette::Report> {
+    crate::render::compile(scenario, templates).map_err(miette::Report::new)
+}
+
+/// Compiles a spec in memory and returns its base dump, for `load` and `reset`.
+pub fn build_dump_bytes(spec: &Path, templates: Option<&Path>) -> Result<Vec<u8>, miette::Report> {
+    let templates = crate::output::load_templates(templates)?;
+    let scenario = compile_spec(spec)?;
+    let compiled = compile_scenario(&scenario, &templates)?;
+    let dump = compiled
+        .files
+        .first()
+        .expect("the dump is always the first file");
+    dump.to_bytes(&templates).map_err(miette::Report::new)
+}
+
+/// The shipped scenarios, when `check` is given no spec.
+fn default_specs() -> Vec<PathBuf> {
+    let mut specs: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    specs.sort();
+    specs
+}
+
+fn check(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> ExitCode {
+    let specs = if specs.is_empty() {
+        default_specs()
+    } else {
+        specs.to_vec()
+    };
+    if specs.is_empty() {
+        eprintln!("check: no specs given and no scenarios/*.yaml found");
+        return ExitCode::from(exit::INVALID_INPUT);
+    }
+    let templates = match crate::output::load_templates(templates) {
+        Ok(t) => t,
+        Err(report) => return super::commands::report(Err(Failure::invalid(report))),
+    };
+    let mut stale = false;
+    for path in &specs {
+        match check_one(path, out, &templates) {
+            Ok(fresh) => stale |= !fresh,
+            Err(report) => {
+                eprintln!("{report:?}");
+                return ExitCode::from(exit::INVALID_INPUT);
+            }
+        }
+    }
+    if stale {
+        eprintln!("generated files are stale: run `demoforge build` and commit the result");
+        ExitCode::from(exit::STALE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// True when every generated file of `path` matches the disk.
+fn check_one(path: &Path, out: &Path, templates: &TemplateSet) -> Result<bool, miette::Report> {
+    let scenario = compile_spec(path)?;
+    let compiled = compile_scenario(&scenario, templates)?;
+    let mut fresh = true;
+    for file in &compiled.files {
+        let bytes = file.to_bytes(templates).map_err(miette::Report::new)?;
+        let target = out.join(&file.path);
+        match crate::output::compare_file(&target, &bytes) {
+            None => println!("ok       {}", target.display()),
+            Some(diff) => {
+                fresh = false;
+                print_difference(&target, &diff);
+            }
+        }
+    }
+    Ok(fresh)
+}
+
+fn print_difference(target: &Path, diff: &crate::output::FileDifference) {
+    if diff.missing {
+        println!(
+            "missing  {} ({} lines would be written)",
+            target.display(),
+            diff.added
+        );
+        return;
+    }
+    println!(
+        "differs  {}: +{} -{} lines",
+        target.display(),
+        diff.added,
+        diff.removed
+    );
+    if !diff.tables.is_empty() {
+        println!("         tables: {}", diff.tables.join(", "));
+    }
+    if let Some((line, old, new)) = &diff.first {
+        println!("         first difference at line {line}:");
+        println!("         - {}", old.as_deref().unwrap_or("(end of file)"));
+        println!("         + {}", new.as_deref().unwrap_or("(end of file)"));
     }
 }

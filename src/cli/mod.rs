@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::Cli;
+pub use commands::build_dump_bytes;
 
 /// Exit codes, documented in the README.
 pub mod exit {

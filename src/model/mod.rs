@@ -228,6 +228,9 @@ pub struct Catalog {
     pub goods: u32,
     pub price_min: Money,
     pub price_max: Money,
+    /// Code of the tax rate charged on standard-rated products; validation
+    /// guarantees it names a rate in the company's `tax_rates`.
+    pub standard_tax_code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,29 @@
-//! Rendering the simulated ledger into dump files through minijinja templates.
+//! Rendering a scenario into its generated files through minijinja templates.
 //!
-//! Input: simulated records and templates. Output: bytes. Invariant: every value
-//! reaches the dump through one escape function for COPY text format.
+//! Input: a validated [`Scenario`] and a [`TemplateSet`]. Output: [`GeneratedFile`]s
+//! that the `output` stage writes or compares; nothing here touches the disk.
+//! Invariants: every value reaches the dump through one escape function
+//! ([`copy_text::push_text`]); the same scenario and templates give the same bytes.
+//!
+//! The layout of the dump (header, SET lines, COPY statements, target table
+//! and column names) comes from `base-demo.sql.j2`; the rows themselves are
+//! encoded in Rust and streamed into the template's output as one block per
+//! table, because running a template per row could not reach a million rows a
+//! second.
 
+pub mod copy_text;
+mod dump;
+mod tables;
 mod templates;
 
+use std::io;
+
+pub use dump::DumpBody;
+pub use tables::{columns, qualified_name};
 pub use templates::TemplateSet;
+
+use crate::model::Scenario;
+use crate::simulate::{CompanyBooks, Violation};
 
 /// A template that could not be found, parsed or rendered.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -14,6 +32,100 @@ pub use templates::TemplateSet;
 pub struct TemplateError {
     pub name: String,
     pub message: String,
+}
+
+/// Why a scenario could not be rendered.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RenderError {
+    #[error("the simulated books are unsound: {0}")]
+    #[diagnostic(help(
+        "this is a demoforge bug or an extreme spec; please report it with the spec attached"
+    ))]
+    Unsound(#[from] Violation),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    #[diagnostic(help("remove control characters from names and descriptions in the spec"))]
+    Nul(#[from] copy_text::NulByte),
+}
+
+/// One file of a scenario's output, relative to the output folder.
+pub struct GeneratedFile {
+    pub path: String,
+    pub content: Content,
+}
+
+pub enum Content {
+    Text(String),
+    /// The dump, rendered on demand so it can stream into its file.
+    Dump(Box<DumpBody>),
+}
+
+/// The compiled scenario: its files and the books behind them.
+pub struct Compiled {
+    pub files: Vec<GeneratedFile>,
+    pub books: Vec<CompanyBooks>,
+    pub row_counts: Vec<(&'static str, u64)>,
+}
+
+/// Simulates `scenario` and prepares every generated file.
+pub fn compile(scenario: &Scenario, templates: &TemplateSet) -> Result<Compiled, RenderError> {
+    let body = dump::simulate_into_tables(scenario)?;
+    let row_counts = body.row_counts();
+    let books = body.books.clone();
+    let dir = &scenario.slug;
+    let mut files = vec![GeneratedFile {
+        path: format!("{dir}/base-demo.sql"),
+        content: Content::Dump(Box::new(body)),
+    }];
+    for (name, text) in crate::report::golden_reports(&books, &row_counts) {
+        files.push(GeneratedFile {
+            path: format!("{dir}/{name}"),
+            content: Content::Text(text),
+        });
+    }
+    // Rendering the dump once here surfaces template errors before anything is written.
+    if let Some(GeneratedFile {
+        content: Content::Dump(body),
+        ..
+    }) = files.first()
+    {
+        body.render(templates, &mut io::sink())?;
+    }
+    Ok(Compiled {
+        files,
+        books,
+        row_counts,
+    })
+}
+
+impl GeneratedFile {
+    pub fn write_to(
+        &self,
+        templates: &TemplateSet,
+        out: &mut dyn io::Write,
+    ) -> Result<(), RenderError> {
+        match &self.content {
+            Content::Text(text) => out
+                .write_all(text.as_bytes())
+                .map_err(|e| template_io(&self.path, e)),
+            Content::Dump(body) => body.render(templates, out),
+        }
+    }
+
+    pub fn to_bytes(&self, templates: &TemplateSet) -> Result<Vec<u8>, RenderError> {
+        let mut bytes = Vec::new();
+        self.write_to(templates, &mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+fn template_io(name: &str, e: io::Error) -> RenderError {
+    RenderError::Template(TemplateError {
+        name: name.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// The reference schema DDL, from `schema.sql.j2`.

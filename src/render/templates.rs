@@ -5,10 +5,16 @@ use std::collections::BTreeMap;
 
 /// Built-in templates, compiled into the binary so that `demoforge` works from
 /// any directory.
-const BUILTIN: [(&str, &str); 1] = [(
-    "schema.sql.j2",
-    include_str!("../../templates/postgres/schema.sql.j2"),
-)];
+const BUILTIN: [(&str, &str); 2] = [
+    (
+        "schema.sql.j2",
+        include_str!("../../templates/postgres/schema.sql.j2"),
+    ),
+    (
+        "base-demo.sql.j2",
+        include_str!("../../templates/postgres/base-demo.sql.j2"),
+    ),
+];
 
 /// Template sources by file name. A BTreeMap keeps iteration order stable.
 #[derive(Debug, Clone)]

@@ -1,4 +1,103 @@
-//! Previews and summaries of the simulated books.
+//! Summaries of the simulated books: row counts, trial balance and aging.
 //!
-//! Input: the simulated ledger. Output: plain data for tables, JSON and snapshots.
-//! Invariant: pure; numbers come from the same ledger the dump is rendered from.
+//! Input: the books and row counts from a compile. Output: CSV text written
+//! beside the dump, so that a CI diff shows what a change did to the books and
+//! not only to the rows. Invariant: pure; numbers come from the same simulation
+//! the dump is rendered from.
+
+use std::fmt::Write;
+
+use crate::model::Money;
+use crate::simulate::{Aging, CompanyBooks};
+
+/// The golden reports, as (file name, CSV text).
+pub fn golden_reports(
+    books: &[CompanyBooks],
+    row_counts: &[(&str, u64)],
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("row-counts.csv", row_counts_csv(row_counts)),
+        ("trial-balance.csv", trial_balance_csv(books)),
+        ("aging.csv", aging_csv(books)),
+    ]
+}
+
+pub fn row_counts_csv(row_counts: &[(&str, u64)]) -> String {
+    let mut out = String::from("table,rows\n");
+    for (table, rows) in row_counts {
+        let _ = writeln!(out, "{table},{rows}");
+    }
+    out
+}
+
+/// One line per account with a balance, debit or credit, and a total line per
+/// company whose two columns must be equal.
+pub fn trial_balance_csv(books: &[CompanyBooks]) -> String {
+    let mut out = String::from("company,code,account,debit,credit\n");
+    for company in books {
+        let (mut debits, mut credits) = (Money::ZERO, Money::ZERO);
+        for (account, &balance) in company.accounts.iter().zip(&company.balances) {
+            if balance.is_zero() {
+                continue;
+            }
+            let (debit, credit) = if balance.0 > 0 {
+                (balance, Money::ZERO)
+            } else {
+                (Money::ZERO, -balance)
+            };
+            debits += debit;
+            credits += credit;
+            let _ = writeln!(
+                out,
+                "{},{},{},{debit},{credit}",
+                csv(&company.name),
+                csv(&account.code),
+                csv(&account.name)
+            );
+        }
+        let _ = writeln!(out, "{},,Total,{debits},{credits}", csv(&company.name));
+    }
+    out
+}
+
+pub fn aging_csv(books: &[CompanyBooks]) -> String {
+    let mut out = String::from("company,ledger");
+    for label in Aging::LABELS {
+        let _ = write!(out, ",{label}");
+    }
+    out.push_str(",total\n");
+    for company in books {
+        for (ledger, aging) in [
+            ("receivable", &company.receivables),
+            ("payable", &company.payables),
+        ] {
+            let _ = write!(out, "{},{ledger}", csv(&company.name));
+            for amount in aging.buckets {
+                let _ = write!(out, ",{amount}");
+            }
+            let _ = writeln!(out, ",{}", aging.total());
+        }
+    }
+    out
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a,b"), "\"a,b\"");
+        assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

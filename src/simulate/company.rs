@@ -1,0 +1,1134 @@
+//! One company's books, month by month.
+//!
+//! Each month, every customer and vendor draws its new documents from its own
+//! stream; documents are numbered in date order and their settlements are
+//! scheduled as future events. Events up to the month's end (and never past
+//! `as_of`) are applied in date order, and the month-end invariants are checked.
+//! Memory holds only open documents and pending events, never past months.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use uuid::Uuid;
+
+use super::books::{Aging, CompanyBooks};
+use super::calendar::{
+    add_days, days_between, days_in_month, fiscal_year, month_end, month_start, next_business_day,
+    previous_business_day,
+};
+use super::catalog::{CatalogContext, Product};
+use super::draw::{between, chance, count_with_mean, weighted};
+use super::keys::Key;
+use super::ledger::{Ledger, Posting, Source, Violation};
+use super::parties::{Party, PartyContext};
+use super::plans::{Payer, Settlement, settlements};
+use super::rows::{AllocationRow, DocumentRow, LineRow, PaymentRow, Row, RowSink};
+use super::{catalog, parties, setup};
+use crate::model::{
+    AccountPurpose, Bp, Company, Country, Industry, Money, Scenario, SpendCategory, TaxKind,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Receivable,
+    Payable,
+}
+
+/// A document that still matters: money is open on it or events are pending.
+struct OpenDoc {
+    side: Side,
+    key: Key,
+    id: Uuid,
+    number: String,
+    party: usize,
+    /// Signed effect on the control account: negative for credit notes.
+    open: Money,
+    paid: Money,
+    due: NaiveDate,
+    pending: u32,
+}
+
+enum Event {
+    Post {
+        doc: u64,
+        postings: Vec<Posting>,
+        description: String,
+    },
+    Settle {
+        doc: u64,
+        n: u32,
+        amount: Money,
+    },
+    Credit {
+        invoice: u64,
+        plan: CreditPlan,
+    },
+    Refund {
+        credit: u64,
+    },
+}
+
+struct CreditPlan {
+    net: Money,
+    tax: usize,
+    account: usize,
+    product: Uuid,
+    description: String,
+    refund_date: NaiveDate,
+}
+
+/// Accounts by purpose, as chart positions.
+struct Accounts {
+    bank: usize,
+    receivable: usize,
+    payable: usize,
+    tax_output: usize,
+    tax_input: usize,
+    capital: usize,
+}
+
+pub struct CompanySim<'a> {
+    seed: u64,
+    as_of: NaiveDate,
+    company: &'a Company,
+    key: Key,
+    id: Uuid,
+    accounts: Accounts,
+    account_ids: Vec<Uuid>,
+    tax_ids: Vec<Uuid>,
+    ledger: Ledger,
+    products: Vec<Product>,
+    product_weights: Vec<u32>,
+    customers: Vec<Party>,
+    vendors: Vec<Party>,
+    /// Monthly spend per vendor (before seasonality), by vendor position.
+    vendor_budgets: Vec<Money>,
+    docs: BTreeMap<u64, OpenDoc>,
+    events: BTreeMap<(NaiveDate, u8, u64), Event>,
+    next_seq: u64,
+    numbering: BTreeMap<&'static str, (i32, u32)>,
+}
+
+impl<'a> CompanySim<'a> {
+    pub fn new(scenario: &Scenario, company: &'a Company, sink: &mut dyn RowSink) -> Self {
+        let key = Key::root(&scenario.slug).child(&company.key);
+        let id = key.id();
+        let start = scenario.calendar.start();
+        setup::emit_company(sink, company, id, start);
+        setup::emit_people(sink, company, &key, id, start);
+        let account_ids = setup::account_ids(company, &key);
+        setup::emit_accounts(sink, company, &account_ids, id);
+        let tax_ids = setup::tax_ids(company, &key);
+        setup::emit_tax_rates(sink, company, &tax_ids, id);
+        let purpose = |p| setup::account_index(company, p);
+        let accounts = Accounts {
+            bank: purpose(AccountPurpose::Bank),
+            receivable: purpose(AccountPurpose::AccountsReceivable),
+            payable: purpose(AccountPurpose::AccountsPayable),
+            tax_output: purpose(AccountPurpose::TaxOutput),
+            tax_input: purpose(AccountPurpose::TaxInput),
+            capital: purpose(AccountPurpose::ShareCapital),
+        };
+        let ledger = Ledger::new(id, account_ids.clone(), company.fiscal_year_start_month);
+        let mut sim = CompanySim {
+            seed: scenario.seed,
+            as_of: scenario.calendar.as_of,
+            company,
+            key,
+            id,
+            accounts,
+            account_ids,
+            tax_ids,
+            ledger,
+            products: Vec::new(),
+            product_weights: Vec::new(),
+            customers: Vec::new(),
+            vendors: Vec::new(),
+            vendor_budgets: Vec::new(),
+            docs: BTreeMap::new(),
+            events: BTreeMap::new(),
+            next_seq: 0,
+            numbering: BTreeMap::new(),
+        };
+        sim.create_products(sink);
+        sim.create_parties(sink, start);
+        sim
+    }
+
+    fn create_products(&mut self, sink: &mut dyn RowSink) {
+        let company = self.company;
+        let tax_for = |kind| setup::tax_index(company, kind);
+        let ctx = CatalogContext {
+            seed: self.seed,
+            company_id: self.id,
+            industry: company.industry,
+            catalog: &company.catalog,
+            tax_for: &tax_for,
+            tax_ids: &self.tax_ids,
+            service_account: setup::account_index(company, AccountPurpose::ServiceRevenue),
+            goods_account: setup::account_index(company, AccountPurpose::GoodsRevenue),
+            account_ids: &self.account_ids,
+        };
+        for (product, row) in catalog::products(&ctx, &self.key) {
+            sink.row(Row::Product(&row));
+            self.product_weights.push(product.weight);
+            self.products.push(product);
+        }
+    }
+
+    fn create_parties(&mut self, sink: &mut dyn RowSink, created_on: NaiveDate) {
+        let c = self.company;
+        let mut ctx = PartyContext {
+            seed: self.seed,
+            company_id: self.id,
+            country: c.country,
+            industry: c.industry,
+            created_on,
+            terms: &c.customers.payment_terms,
+            payers: c.customers.payers,
+        };
+        for index in 1..=c.customers.count {
+            let (party, row) = parties::customer(&ctx, &self.key, index);
+            sink.row(Row::Customer(&row));
+            self.customers.push(party);
+        }
+        ctx.terms = &c.vendors.payment_terms;
+        ctx.payers = c.vendors.payers;
+        for index in 1..=c.vendors.count {
+            let spend = spend_for_vendor(index);
+            let account = setup::account_index(c, AccountPurpose::Spend(spend));
+            let (party, row) =
+                parties::vendor(&ctx, &self.key, index, spend, self.account_ids[account]);
+            sink.row(Row::Vendor(&row));
+            self.vendors.push(party);
+        }
+        self.vendor_budgets = self.vendor_budgets();
+    }
+
+    /// Expected net revenue per month, from the catalog and the customer profile.
+    fn expected_monthly_revenue(&self) -> Money {
+        let total_weight: i64 = self.product_weights.iter().map(|&w| i64::from(w)).sum();
+        let weighted_line: i64 = self
+            .products
+            .iter()
+            .map(|p| p.unit_price.0 * i64::from(p.weight) * if p.goods { 30 } else { 13 } / 10)
+            .sum();
+        let line = weighted_line / total_weight.max(1);
+        let c = &self.company.customers;
+        Money(line * 175 / 100 * i64::from(c.count) * i64::from(c.invoices_per_month.0) / 1000)
+    }
+
+    /// Splits each spend category's share of revenue over its vendors.
+    fn vendor_budgets(&self) -> Vec<Money> {
+        let revenue = self.expected_monthly_revenue();
+        let count = |cat| self.vendors.iter().filter(|v| v.spend == Some(cat)).count() as i64;
+        self.vendors
+            .iter()
+            .map(|v| {
+                let cat = v.spend.expect("vendors have a spend category");
+                let share = spend_share(cat, self.company.industry);
+                Money(revenue.apply(share).0 / count(cat).max(1))
+            })
+            .collect()
+    }
+
+    pub fn open_with_capital(
+        &mut self,
+        sink: &mut dyn RowSink,
+        start: NaiveDate,
+    ) -> Result<(), Violation> {
+        let revenue = self.expected_monthly_revenue();
+        let capital = Money((revenue.0 * 3 / 100_000).max(10) * 100_000);
+        let key = self.key.child("opening");
+        let source = Source {
+            key: &key,
+            kind: "opening_balance",
+            id: self.id,
+            number: "OPENING",
+        };
+        let postings = [
+            (self.accounts.bank, capital),
+            (self.accounts.capital, -capital),
+        ];
+        self.ledger.post(
+            sink,
+            start,
+            "Share capital introduced".into(),
+            &source,
+            &postings,
+        )
+    }
+
+    pub fn simulate_month(
+        &mut self,
+        sink: &mut dyn RowSink,
+        start: NaiveDate,
+        offset: u32,
+    ) -> Result<(), Violation> {
+        let first = month_start(start, offset);
+        self.issue_invoices(sink, first, offset);
+        self.issue_bills(sink, first, offset);
+        let cutoff = month_end(first).min(self.as_of);
+        self.apply_events(sink, cutoff)?;
+        self.check_month_end(cutoff)
+    }
+
+    fn demand_milli(&self, base: u32, weight: u32, first: NaiveDate, offset: u32) -> u64 {
+        let season = u64::from(self.company.activity.seasonality[first.month0() as usize]);
+        let growth = (1000
+            + i64::from(self.company.activity.growth_per_year) * i64::from(offset) / 120)
+            .max(100) as u64;
+        u64::from(base) * u64::from(weight) / 1000 * season / 1000 * growth / 1000
+    }
+
+    fn issue_invoices(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
+        let mut new = Vec::new();
+        let month = first.format("%Y%m").to_string();
+        for (i, customer) in self.customers.iter().enumerate() {
+            let key = customer.key.child("invoice").child(&month);
+            let mut rng = key.stream(self.seed);
+            let mean = self.demand_milli(
+                self.company.customers.invoices_per_month.0,
+                customer.weight_milli,
+                first,
+                offset,
+            );
+            for k in 1..=count_with_mean(&mut rng, mean) {
+                let doc_key = key.child(k);
+                let mut doc_rng = doc_key.stream(self.seed);
+                let date = day_in_month(&mut doc_rng, first);
+                if date <= self.as_of {
+                    new.push((date, i, doc_key, doc_rng));
+                }
+            }
+        }
+        new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        for (date, customer, key, mut rng) in new {
+            self.issue_invoice(sink, date, customer, key, &mut rng);
+        }
+    }
+
+    fn issue_invoice(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        customer: usize,
+        key: Key,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) {
+        let number = self.next_number("INV", date);
+        let party = &self.customers[customer];
+        let id = key.id();
+        let due = add_days(date, party.terms_days);
+        let n_lines = 1 + weighted(rng, &[50, 30, 15, 5]) as u32;
+        let mut postings: Vec<Posting> = Vec::new();
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        let mut first_line = None;
+        for line_no in 1..=n_lines {
+            let product = &self.products[weighted(rng, &self.product_weights)];
+            let quantity = if product.goods {
+                between(rng, 1, 8)
+            } else {
+                1 + weighted(rng, &[70, 20, 10]) as u32
+            };
+            let net = product.unit_price.times(i64::from(quantity));
+            let tax = net.apply(self.company.tax_rates[product.tax].rate);
+            subtotal += net;
+            tax_total += tax;
+            postings.push((product.income_account, -net));
+            sink.row(Row::InvoiceLine(&LineRow {
+                id: key.child("line").child(line_no).id(),
+                company_id: self.id,
+                document_id: id,
+                line_no,
+                product_id: Some(product.id),
+                description: product.name.clone(),
+                quantity,
+                unit_price: product.unit_price,
+                net_amount: net,
+                tax_rate_id: self.tax_ids[product.tax],
+                tax_amount: tax,
+                account_id: self.account_ids[product.income_account],
+            }));
+            first_line.get_or_insert((
+                net,
+                product.tax,
+                product.income_account,
+                product.id,
+                product.name.clone(),
+            ));
+        }
+        let total = subtotal + tax_total;
+        postings.push((self.accounts.tax_output, -tax_total));
+        postings.push((self.accounts.receivable, total));
+        let plan = settlements(rng, Payer::Customer, party.behaviour, date, due, total);
+        let credit = self.plan_credit(rng, &plan, total, first_line);
+        let description = format!("Invoice {number} to {}", party.name);
+        sink.row(Row::Invoice(&DocumentRow {
+            id,
+            company_id: self.id,
+            party_id: party.id,
+            kind: "invoice",
+            number: number.clone(),
+            reference: String::new(),
+            issue_date: date,
+            due_date: due,
+            currency: self.company.currency.code.clone(),
+            subtotal,
+            tax_total,
+            total,
+            amount_due: total - paid_by(&plan, self.as_of),
+            status: settled_status(total, paid_by(&plan, self.as_of), "sent"),
+            credited_id: None,
+        }));
+        let doc = self.open_doc(Side::Receivable, key, id, number, customer, due);
+        self.schedule(
+            date,
+            0,
+            Event::Post {
+                doc,
+                postings,
+                description,
+            },
+        );
+        self.schedule_settlements(doc, &plan);
+        if let Some((credit_date, plan)) = credit {
+            self.schedule(credit_date, 1, Event::Credit { invoice: doc, plan });
+        }
+    }
+
+    /// A partial credit and refund of a fully paid invoice, at the refund rate.
+    fn plan_credit(
+        &self,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        plan: &[Settlement],
+        total: Money,
+        line: Option<(Money, usize, usize, Uuid, String)>,
+    ) -> Option<(NaiveDate, CreditPlan)> {
+        let refund = chance(rng, self.company.customers.refund_rate);
+        let (net, tax, account, product, name) = line?;
+        let paid: Money = plan.iter().map(|s| s.amount).sum();
+        let last = plan.last()?;
+        if !refund || paid != total {
+            return None;
+        }
+        let share = i64::from(between(rng, 20, 100));
+        let credit_net = Money((net.0 * share / 100 / 100 * 100).max(100).min(net.0));
+        let credit_date = next_business_day(add_days(last.date, between(rng, 3, 30)));
+        let refund_date = next_business_day(add_days(credit_date, between(rng, 2, 10)));
+        let plan = CreditPlan {
+            net: credit_net,
+            tax,
+            account,
+            product,
+            description: format!("Credit: {name}"),
+            refund_date,
+        };
+        Some((credit_date, plan))
+    }
+
+    fn issue_bills(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
+        let mut new = Vec::new();
+        let month = first.format("%Y%m").to_string();
+        for (i, vendor) in self.vendors.iter().enumerate() {
+            let key = vendor.key.child("bill").child(&month);
+            let mut rng = key.stream(self.seed);
+            let spend = vendor.spend.expect("vendors have a spend category");
+            let count = if is_fixed_monthly(spend) {
+                1
+            } else {
+                let mean = self.demand_milli(
+                    self.company.vendors.bills_per_month.0,
+                    vendor.weight_milli,
+                    first,
+                    offset,
+                );
+                count_with_mean(&mut rng, mean)
+            };
+            for k in 1..=count {
+                let doc_key = key.child(k);
+                let mut doc_rng = doc_key.stream(self.seed);
+                let date = if is_fixed_monthly(spend) {
+                    previous_business_day(first.with_day(1 + vendor.index % 27).expect("day <= 28"))
+                } else {
+                    day_in_month(&mut doc_rng, first)
+                };
+                if date <= self.as_of {
+                    new.push((date, i, doc_key, doc_rng));
+                }
+            }
+        }
+        new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        for (date, vendor, key, mut rng) in new {
+            self.issue_bill(sink, date, vendor, key, &mut rng, first, offset);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn issue_bill(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        vendor: usize,
+        key: Key,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        first: NaiveDate,
+        offset: u32,
+    ) {
+        let number = self.next_number("BILL", date);
+        let party = &self.vendors[vendor];
+        let spend = party.spend.expect("vendors have a spend category");
+        let amount = self.bill_amount(rng, vendor, spend, first, offset);
+        let id = key.id();
+        let due = add_days(date, party.terms_days);
+        let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
+        let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
+        let rate = self.company.tax_rates[tax].rate;
+        let n_lines = if amount.0 >= 50_000 {
+            1 + weighted(rng, &[60, 30, 10]) as u32
+        } else {
+            1
+        };
+        let mut postings: Vec<Posting> = Vec::new();
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        let mut remaining = amount;
+        for line_no in 1..=n_lines {
+            let net = if line_no == n_lines {
+                remaining
+            } else {
+                Money(remaining.0 * i64::from(between(rng, 30, 60)) / 100 / 100 * 100)
+            };
+            remaining -= net;
+            let line_tax = net.apply(rate);
+            subtotal += net;
+            tax_total += line_tax;
+            sink.row(Row::BillLine(&LineRow {
+                id: key.child("line").child(line_no).id(),
+                company_id: self.id,
+                document_id: id,
+                line_no,
+                product_id: None,
+                description: bill_line_description(spend, line_no, date),
+                quantity: 1,
+                unit_price: net,
+                net_amount: net,
+                tax_rate_id: self.tax_ids[tax],
+                tax_amount: line_tax,
+                account_id: self.account_ids[account],
+            }));
+        }
+        let total = subtotal + tax_total;
+        postings.push((account, subtotal));
+        postings.push((self.accounts.tax_input, tax_total));
+        postings.push((self.accounts.payable, -total));
+        let plan = settlements(rng, Payer::Company, party.behaviour, date, due, total);
+        let paid = paid_by(&plan, self.as_of);
+        let description = format!("Bill {number} from {}", party.name);
+        sink.row(Row::Bill(&DocumentRow {
+            id,
+            company_id: self.id,
+            party_id: party.id,
+            kind: "bill",
+            number: number.clone(),
+            reference: vendor_reference(rng, &party.name),
+            issue_date: date,
+            due_date: due,
+            currency: self.company.currency.code.clone(),
+            subtotal,
+            tax_total,
+            total,
+            amount_due: total - paid,
+            status: settled_status(total, paid, "open"),
+            credited_id: None,
+        }));
+        let doc = self.open_doc(Side::Payable, key, id, number, vendor, due);
+        self.schedule(
+            date,
+            0,
+            Event::Post {
+                doc,
+                postings,
+                description,
+            },
+        );
+        self.schedule_settlements(doc, &plan);
+    }
+
+    /// Net amount of one bill: fixed costs stay flat, the rest follow the season.
+    fn bill_amount(
+        &self,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        vendor: usize,
+        spend: SpendCategory,
+        first: NaiveDate,
+        offset: u32,
+    ) -> Money {
+        let budget = self.vendor_budgets[vendor];
+        let raw = match spend {
+            SpendCategory::Rent | SpendCategory::Software => budget,
+            SpendCategory::Utilities => {
+                let winter = matches!(first.month(), 11 | 12 | 1 | 2);
+                Money(
+                    budget.0 * i64::from(between(rng, 85, 115) + if winter { 25 } else { 0 }) / 100,
+                )
+            }
+            _ => {
+                let per_bill = self.company.vendors.bills_per_month.0.max(100);
+                let growth = 1000
+                    + i64::from(self.company.activity.growth_per_year) * i64::from(offset) / 120;
+                Money(
+                    budget.0 * 1000 / i64::from(per_bill) * i64::from(between(rng, 60, 140)) / 100
+                        * growth.max(100)
+                        / 1000,
+                )
+            }
+        };
+        Money((raw.0 / 100).max(5) * 100)
+    }
+
+    fn open_doc(
+        &mut self,
+        side: Side,
+        key: Key,
+        id: Uuid,
+        number: String,
+        party: usize,
+        due: NaiveDate,
+    ) -> u64 {
+        let doc = self.next_seq;
+        self.next_seq += 1;
+        let open = OpenDoc {
+            side,
+            key,
+            id,
+            number,
+            party,
+            open: Money::ZERO,
+            paid: Money::ZERO,
+            due,
+            pending: 0,
+        };
+        self.docs.insert(doc, open);
+        doc
+    }
+
+    fn schedule_settlements(&mut self, doc: u64, plan: &[Settlement]) {
+        for (n, s) in plan.iter().enumerate() {
+            self.schedule(
+                s.date,
+                2,
+                Event::Settle {
+                    doc,
+                    n: n as u32 + 1,
+                    amount: s.amount,
+                },
+            );
+        }
+    }
+
+    /// Queues an event; events run in (date, priority, creation) order.
+    fn schedule(&mut self, date: NaiveDate, priority: u8, event: Event) {
+        let doc = match &event {
+            Event::Post { doc, .. } | Event::Settle { doc, .. } => Some(*doc),
+            Event::Credit { invoice, .. } => Some(*invoice),
+            Event::Refund { credit } => Some(*credit),
+        };
+        if let Some(doc) = doc.and_then(|d| self.docs.get_mut(&d)) {
+            doc.pending += 1;
+        }
+        self.events.insert((date, priority, self.next_seq), event);
+        self.next_seq += 1;
+    }
+
+    fn next_number(&mut self, prefix: &'static str, date: NaiveDate) -> String {
+        let year = fiscal_year(date, self.company.fiscal_year_start_month);
+        let entry = self.numbering.entry(prefix).or_insert((year, 0));
+        if entry.0 != year {
+            *entry = (year, 0);
+        }
+        entry.1 += 1;
+        format!("{prefix}-{year}-{:05}", entry.1)
+    }
+
+    fn apply_events(&mut self, sink: &mut dyn RowSink, cutoff: NaiveDate) -> Result<(), Violation> {
+        while let Some(entry) = self.events.first_entry() {
+            if entry.key().0 > cutoff {
+                break;
+            }
+            let ((date, _, _), event) = entry.remove_entry();
+            self.apply(sink, date, event)?;
+        }
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        event: Event,
+    ) -> Result<(), Violation> {
+        match event {
+            Event::Post {
+                doc,
+                postings,
+                description,
+            } => self.post_document(sink, date, doc, &postings, description),
+            Event::Settle { doc, n, amount } => self.settle(sink, date, doc, n, amount),
+            Event::Credit { invoice, plan } => self.credit(sink, date, invoice, plan),
+            Event::Refund { credit } => self.refund(sink, date, credit),
+        }
+    }
+
+    fn post_document(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        doc: u64,
+        postings: &[Posting],
+        description: String,
+    ) -> Result<(), Violation> {
+        let (control, side) = {
+            let d = &self.docs[&doc];
+            (
+                if d.side == Side::Receivable {
+                    self.accounts.receivable
+                } else {
+                    self.accounts.payable
+                },
+                d.side,
+            )
+        };
+        let effect: Money = postings
+            .iter()
+            .filter(|(a, _)| *a == control)
+            .map(|(_, m)| *m)
+            .sum();
+        let d = &self.docs[&doc];
+        let source = Source {
+            key: &d.key,
+            kind: document_kind(side, effect),
+            id: d.id,
+            number: &d.number,
+        };
+        self.ledger
+            .post(sink, date, description, &source, postings)?;
+        let d = self.docs.get_mut(&doc).expect("open document");
+        d.open += if side == Side::Receivable {
+            effect
+        } else {
+            -effect
+        };
+        self.done_with_event(doc);
+        Ok(())
+    }
+
+    fn settle(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        doc: u64,
+        n: u32,
+        amount: Money,
+    ) -> Result<(), Violation> {
+        let d = &self.docs[&doc];
+        if amount > d.open {
+            return Err(Violation {
+                rule: "no payment exceeds the open amount",
+                document: d.number.clone(),
+                date,
+                detail: format!("payment of {amount} against {} open", d.open),
+            });
+        }
+        let key = d.key.child("payment").child(n);
+        let (parties, control, kind) = match d.side {
+            Side::Receivable => (&self.customers, self.accounts.receivable, "receipt"),
+            Side::Payable => (&self.vendors, self.accounts.payable, "payment"),
+        };
+        let party = &parties[d.party];
+        let payment = PaymentRow {
+            id: key.id(),
+            company_id: self.id,
+            party_id: party.id,
+            kind: if d.side == Side::Receivable {
+                "receipt"
+            } else {
+                "payment"
+            },
+            date,
+            amount,
+            method: party.method,
+            reference: d.number.clone(),
+        };
+        let allocation = AllocationRow {
+            id: key.child("allocation").id(),
+            company_id: self.id,
+            payment_id: payment.id,
+            document_id: d.id,
+            amount,
+        };
+        let (row, alloc, description, postings) = match d.side {
+            Side::Receivable => (
+                Row::CustomerPayment(&payment),
+                Row::PaymentAllocation(&allocation),
+                format!("Receipt from {} for {}", party.name, d.number),
+                [(self.accounts.bank, amount), (control, -amount)],
+            ),
+            Side::Payable => (
+                Row::VendorPayment(&payment),
+                Row::VendorPaymentAllocation(&allocation),
+                format!("Payment to {} for {}", party.name, d.number),
+                [(control, amount), (self.accounts.bank, -amount)],
+            ),
+        };
+        sink.row(row);
+        sink.row(alloc);
+        let source = Source {
+            key: &key,
+            kind,
+            id: payment.id,
+            number: &d.number,
+        };
+        self.ledger
+            .post(sink, date, description, &source, &postings)?;
+        let d = self.docs.get_mut(&doc).expect("open document");
+        d.open -= amount;
+        d.paid += amount;
+        self.done_with_event(doc);
+        Ok(())
+    }
+
+    fn credit(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        invoice: u64,
+        plan: CreditPlan,
+    ) -> Result<(), Violation> {
+        let inv = &self.docs[&invoice];
+        let key = inv.key.child("credit");
+        let id = key.id();
+        let number = self.next_number("CN", date);
+        let inv = &self.docs[&invoice];
+        let party = &self.customers[inv.party];
+        let tax = plan.net.apply(self.company.tax_rates[plan.tax].rate);
+        let total = plan.net + tax;
+        if total > inv.paid {
+            return Err(Violation {
+                rule: "refunds never exceed what was paid",
+                document: number,
+                date,
+                detail: format!(
+                    "credit of {total} against {} paid on {}",
+                    inv.paid, inv.number
+                ),
+            });
+        }
+        let refunded = if plan.refund_date <= self.as_of {
+            total
+        } else {
+            Money::ZERO
+        };
+        sink.row(Row::Invoice(&DocumentRow {
+            id,
+            company_id: self.id,
+            party_id: party.id,
+            kind: "credit_note",
+            number: number.clone(),
+            reference: String::new(),
+            issue_date: date,
+            due_date: plan.refund_date,
+            currency: self.company.currency.code.clone(),
+            subtotal: plan.net,
+            tax_total: tax,
+            total,
+            amount_due: total - refunded,
+            status: if refunded == total {
+                "refunded"
+            } else {
+                "sent"
+            },
+            credited_id: Some(inv.id),
+        }));
+        sink.row(Row::InvoiceLine(&LineRow {
+            id: key.child("line").child(1).id(),
+            company_id: self.id,
+            document_id: id,
+            line_no: 1,
+            product_id: Some(plan.product),
+            description: plan.description,
+            quantity: 1,
+            unit_price: plan.net,
+            net_amount: plan.net,
+            tax_rate_id: self.tax_ids[plan.tax],
+            tax_amount: tax,
+            account_id: self.account_ids[plan.account],
+        }));
+        let description = format!("Credit note {number} to {} for {}", party.name, inv.number);
+        let postings = [
+            (plan.account, plan.net),
+            (self.accounts.tax_output, tax),
+            (self.accounts.receivable, -total),
+        ];
+        let source = Source {
+            key: &key,
+            kind: "credit_note",
+            id,
+            number: &number,
+        };
+        self.ledger
+            .post(sink, date, description, &source, &postings)?;
+        let customer = inv.party;
+        self.done_with_event(invoice);
+        let credit = self.open_doc(
+            Side::Receivable,
+            key,
+            id,
+            number,
+            customer,
+            plan.refund_date,
+        );
+        self.docs.get_mut(&credit).expect("just opened").open = -total;
+        self.schedule(plan.refund_date, 3, Event::Refund { credit });
+        Ok(())
+    }
+
+    fn refund(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        credit: u64,
+    ) -> Result<(), Violation> {
+        let cn = &self.docs[&credit];
+        let amount = -cn.open;
+        let party = &self.customers[cn.party];
+        let key = cn.key.child("refund");
+        let payment = PaymentRow {
+            id: key.id(),
+            company_id: self.id,
+            party_id: party.id,
+            kind: "refund",
+            date,
+            amount,
+            method: "bank_transfer",
+            reference: format!("Refund {}", cn.number),
+        };
+        sink.row(Row::CustomerPayment(&payment));
+        sink.row(Row::PaymentAllocation(&AllocationRow {
+            id: key.child("allocation").id(),
+            company_id: self.id,
+            payment_id: payment.id,
+            document_id: cn.id,
+            amount,
+        }));
+        let description = format!("Refund to {} for {}", party.name, cn.number);
+        let postings = [
+            (self.accounts.receivable, amount),
+            (self.accounts.bank, -amount),
+        ];
+        let source = Source {
+            key: &key,
+            kind: "refund",
+            id: payment.id,
+            number: &cn.number,
+        };
+        self.ledger
+            .post(sink, date, description, &source, &postings)?;
+        self.docs.get_mut(&credit).expect("open credit note").open = Money::ZERO;
+        self.done_with_event(credit);
+        Ok(())
+    }
+
+    /// Forgets a document once nothing is open on it and nothing is pending.
+    fn done_with_event(&mut self, doc: u64) {
+        let d = self.docs.get_mut(&doc).expect("open document");
+        d.pending -= 1;
+        if d.pending == 0 && d.open.is_zero() {
+            self.docs.remove(&doc);
+        }
+    }
+
+    /// Subledgers, recomputed from the open documents, must equal their
+    /// control accounts; and the trial balance must be zero.
+    fn check_month_end(&self, date: NaiveDate) -> Result<(), Violation> {
+        for (side, account, name) in [
+            (Side::Receivable, self.accounts.receivable, "AR"),
+            (Side::Payable, self.accounts.payable, "AP"),
+        ] {
+            let subledger: Money = self
+                .docs
+                .values()
+                .filter(|d| d.side == side)
+                .map(|d| d.open)
+                .sum();
+            let control = self.ledger.balance(account);
+            let control = if side == Side::Payable {
+                -control
+            } else {
+                control
+            };
+            if subledger != control {
+                return Err(Violation {
+                    rule: "subledgers tie to their control accounts",
+                    document: format!("{name} control account"),
+                    date,
+                    detail: format!("subledger {subledger} but control account {control}"),
+                });
+            }
+        }
+        let trial: Money = self.ledger.balances().iter().copied().sum();
+        if !trial.is_zero() {
+            return Err(Violation {
+                rule: "the trial balance is zero",
+                document: "trial balance".into(),
+                date,
+                detail: format!("off by {trial}"),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> CompanyBooks {
+        let mut receivables = Aging::default();
+        let mut payables = Aging::default();
+        for d in self.docs.values().filter(|d| !d.open.is_zero()) {
+            let overdue = days_between(d.due, self.as_of);
+            match d.side {
+                Side::Receivable => receivables.add(overdue, d.open),
+                Side::Payable => payables.add(overdue, d.open),
+            }
+        }
+        CompanyBooks {
+            name: self.company.name.clone(),
+            accounts: self.company.accounts.clone(),
+            balances: self.ledger.balances().to_vec(),
+            receivables,
+            payables,
+        }
+    }
+}
+
+fn document_kind(side: Side, control_effect: Money) -> &'static str {
+    match side {
+        Side::Receivable if control_effect.0 < 0 => "credit_note",
+        Side::Receivable => "invoice",
+        Side::Payable => "bill",
+    }
+}
+
+fn paid_by(plan: &[Settlement], as_of: NaiveDate) -> Money {
+    plan.iter()
+        .filter(|s| s.date <= as_of)
+        .map(|s| s.amount)
+        .sum()
+}
+
+fn settled_status(total: Money, paid: Money, unpaid: &'static str) -> &'static str {
+    if paid == total {
+        "paid"
+    } else if paid.is_zero() {
+        unpaid
+    } else {
+        "partially_paid"
+    }
+}
+
+/// A weekday in the month; weekend draws move back to Friday (or on to Monday
+/// at the start of the month) so that documents stay in their month.
+fn day_in_month(rng: &mut rand_chacha::ChaCha8Rng, first: NaiveDate) -> NaiveDate {
+    let day = between(rng, 1, days_in_month(first));
+    let date = first.with_day(day).expect("day within month");
+    let back = previous_business_day(date);
+    if back.month() == first.month() {
+        back
+    } else {
+        next_business_day(date)
+    }
+}
+
+/// The first vendors cover the running costs every business has; the rest
+/// supply what the company sells.
+fn spend_for_vendor(index: u32) -> SpendCategory {
+    use SpendCategory::*;
+    match index {
+        1 => CostOfSales,
+        2 => Rent,
+        3 => Software,
+        4 => Utilities,
+        5 => Marketing,
+        6 => ProfessionalFees,
+        7 => OfficeSupplies,
+        8 => Travel,
+        n if n % 7 == 0 => Software,
+        n if n % 5 == 0 => Marketing,
+        _ => CostOfSales,
+    }
+}
+
+fn is_fixed_monthly(spend: SpendCategory) -> bool {
+    matches!(
+        spend,
+        SpendCategory::Rent | SpendCategory::Software | SpendCategory::Utilities
+    )
+}
+
+/// Share of revenue spent per category; the remainder is the margin.
+fn spend_share(spend: SpendCategory, industry: Industry) -> Bp {
+    use SpendCategory::*;
+    Bp(match spend {
+        CostOfSales => match industry {
+            Industry::Travel => 6_200,
+            Industry::Retail => 5_200,
+            Industry::Manufacturing => 4_500,
+            Industry::Software => 1_500,
+            Industry::ProfessionalServices => 1_000,
+        },
+        Rent => 600,
+        Utilities => 150,
+        Software => 300,
+        Marketing => 500,
+        ProfessionalFees => 250,
+        OfficeSupplies => 100,
+        Travel => 200,
+    })
+}
+
+/// Input tax treatment of purchases: GB recovers VAT except on exempt rent and
+/// zero-rated transport; US sales tax on purchases is a cost, so none is recoverable.
+fn bill_tax_kind(spend: SpendCategory, country: Country) -> TaxKind {
+    match (country, spend) {
+        (Country::US, _) => TaxKind::Exempt,
+        (Country::GB, SpendCategory::Rent) => TaxKind::Exempt,
+        (Country::GB, SpendCategory::Travel) => TaxKind::Zero,
+        (Country::GB, _) => TaxKind::Standard,
+    }
+}
+
+fn bill_line_description(spend: SpendCategory, line_no: u32, date: NaiveDate) -> String {
+    use SpendCategory::*;
+    let month = date.format("%B %Y");
+    let items: &[&str] = match spend {
+        CostOfSales => &["Supplier services", "Allocation", "Ground handling"],
+        Rent => &["Office rent"],
+        Utilities => &["Electricity and water"],
+        Software => &["Software subscription"],
+        Marketing => &["Online advertising", "Print campaign", "Trade show stand"],
+        ProfessionalFees => &["Bookkeeping and advice", "Legal review"],
+        OfficeSupplies => &["Stationery", "Printer consumables"],
+        Travel => &["Staff travel", "Client visit travel"],
+    };
+    format!("{} – {month}", items[(line_no as usize - 1) % items.len()])
+}
+
+/// The vendor's own invoice number: two letters of its name and five digits.
+fn vendor_reference(rng: &mut rand_chacha::ChaCha8Rng, name: &str) -> String {
+    let initials: String = name
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(2)
+        .collect();
+    format!(
+        "{}-{:05}",
+        initials.to_ascii_uppercase(),
+        between(rng, 10_000, 99_999)
+    )
+}

@@ -1,0 +1,88 @@
+//! `compile` must return, Ok or Err, for any input: every prefix of a full
+//! spec, and thousands of deterministic byte mutations of it.
+
+use demoforge::validate::compile;
+
+const FULL: &str = include_str!("specs/good/full.yaml");
+
+/// Knuth's MMIX LCG: deterministic, so a failure reproduces exactly.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Bytes that tend to break YAML structure or the number parsers.
+const INTERESTING: &[u8] = b":-[]{}#&*!|>'\"%,.\n\t 09azAZ+\\@~";
+
+#[test]
+fn every_prefix_compiles_without_panic() {
+    for (end, _) in FULL.char_indices() {
+        let _ = compile("prefix.yaml", &FULL[..end]);
+    }
+    let _ = compile("whole.yaml", FULL);
+}
+
+#[test]
+fn byte_mutations_compile_without_panic() {
+    let mut rng = Lcg(20_261_124);
+    let original = FULL.as_bytes();
+    for _ in 0..3000 {
+        let mut bytes = original.to_vec();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(bytes.len());
+            match rng.below(4) {
+                0 => bytes[at] = INTERESTING[rng.below(INTERESTING.len())],
+                1 => {
+                    bytes.remove(at);
+                }
+                2 => bytes.insert(at, INTERESTING[rng.below(INTERESTING.len())]),
+                _ => {
+                    // Duplicate a slice: repeats keys, list items and indentation.
+                    let len = rng.below(40).min(bytes.len() - at);
+                    let slice = bytes[at..at + len].to_vec();
+                    let to = rng.below(bytes.len());
+                    bytes.splice(to..to, slice);
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = compile("mutant.yaml", &text);
+    }
+}
+
+#[test]
+fn awkward_documents_compile_without_panic() {
+    let cases = [
+        "",
+        "---",
+        "...",
+        "a: 1\n---\nb: 2\n",
+        "- 1\n- 2\n",
+        "just text",
+        "&a x: *a",
+        "? [a]\n: b",
+        "version: !!int 1",
+        "version: 1\ncompanies: *missing",
+        "\u{feff}version: 1",
+        "version: 1\n\u{0}",
+        "{{{{{{{{{{{{{{{{{{{{",
+        "calendar: {as_of: 9999-12-31, months: 18}\nversion: 1\nscenario: x\ncompanies: []",
+        "calendar: {as_of: 0000-01-01}\nversion: 1\nscenario: x\ncompanies: []",
+    ];
+    for case in cases {
+        let _ = compile("awkward.yaml", case);
+    }
+    let huge = "a".repeat(demoforge::validate::MAX_SPEC_BYTES + 1);
+    assert!(compile("huge.yaml", &huge).is_err());
+}
