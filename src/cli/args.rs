@@ -38,9 +38,11 @@ pub enum Command {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
-    /// Print the reference schema DDL.
+    /// Print the reference schema DDL, or apply it with --apply.
     Schema {
         #[arg(long)]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        target: super::db_commands::SchemaTarget,
     },
 }

@@ -10,7 +10,10 @@ use crate::render::{Compiled, TemplateSet};
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { specs } => validate(&specs),
-        Command::Schema { templates } => schema(templates.as_deref()),
+        Command::Schema { templates, target } if target.apply => {
+            super::db_commands::schema_apply(templates.as_deref(), &target)
+        }
+        Command::Schema { templates, .. } => schema(templates.as_deref()),
         Command::Build {
             specs,
             out,

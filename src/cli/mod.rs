@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod db_commands;
 
 use std::process::ExitCode;
 

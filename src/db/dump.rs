@@ -1,0 +1,713 @@
+//! Parsing and checking a dump in the format of docs/dump-format.md.
+//!
+//! Input: the dump's bytes. Output: [`Dump`], the header metadata and one
+//! [`Block`] per COPY statement, each borrowing its row lines unchanged so the
+//! loader can stream them straight to PostgreSQL.
+//! Invariants, checked here before any connection is opened: every row of every
+//! block belongs to a company named by a `-- company:` header line; blocks are
+//! tenant tables in foreign-key order; every row has as many fields as the
+//! block has columns; credentials are absent; every company row is a demo
+//! company; the only other statements are harmless `SET`s. Pure: no I/O.
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use super::tables::{self, CREDENTIAL_TABLE};
+
+/// A parsed dump. Row data is borrowed from the input bytes.
+#[derive(Debug)]
+pub struct Dump<'a> {
+    pub header: Header,
+    pub blocks: Vec<Block<'a>>,
+}
+
+/// The leading `-- key: value` comment lines.
+#[derive(Debug, Default)]
+pub struct Header {
+    pub entries: Vec<(String, String)>,
+    pub companies: Vec<Company>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// One `COPY table (columns) FROM stdin;` block.
+#[derive(Debug)]
+pub struct Block<'a> {
+    /// Qualified table name, one of [`tables::TENANT_TABLES`].
+    pub table: &'static str,
+    pub columns: Vec<String>,
+    /// The row lines, each ending in `\n`, exactly as in the file.
+    pub data: &'a [u8],
+    pub rows: u64,
+    /// 1-based line of the COPY statement, for messages.
+    pub line: usize,
+}
+
+/// A dump that cannot be loaded. Refusals are the safety checks; the rest are
+/// malformed input.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum DumpError {
+    #[error("dump line {line}: {message}")]
+    #[diagnostic(help(
+        "the dump must follow docs/dump-format.md; rebuild it with `demoforge build`"
+    ))]
+    Malformed { line: usize, message: String },
+
+    #[error(
+        "dump line {line}: a row of {table} belongs to company {found}, which is not named in the dump's header"
+    )]
+    #[diagnostic(help(
+        "a dump may only hold rows of the companies on its `-- company:` lines; this file was edited or corrupted, so nothing was written"
+    ))]
+    ForeignCompany {
+        line: usize,
+        table: String,
+        found: String,
+    },
+
+    #[error("dump line {line}: {message}")]
+    #[diagnostic(help(
+        "demoforge only loads demo tenants without credentials; rebuild the dump with `demoforge build`"
+    ))]
+    Unsafe { line: usize, message: String },
+}
+
+impl DumpError {
+    /// Refused for safety (exit code 4) rather than malformed (exit code 1).
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, DumpError::Malformed { .. })
+    }
+}
+
+fn malformed(line: usize, message: impl Into<String>) -> DumpError {
+    DumpError::Malformed {
+        line,
+        message: message.into(),
+    }
+}
+
+impl Header {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn scenario(&self) -> &str {
+        self.get("scenario").unwrap_or("unknown")
+    }
+
+    pub fn company_ids(&self) -> Vec<Uuid> {
+        self.companies.iter().map(|c| c.id).collect()
+    }
+}
+
+impl<'a> Dump<'a> {
+    pub fn total_rows(&self) -> u64 {
+        self.blocks.iter().map(|b| b.rows).sum()
+    }
+
+    pub fn block(&self, table: &str) -> Option<&Block<'a>> {
+        self.blocks.iter().find(|b| b.table == table)
+    }
+}
+
+impl<'a> Block<'a> {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The rows as raw fields (still COPY-escaped), without the trailing newline.
+    pub fn rows(&self) -> impl Iterator<Item = Vec<&'a [u8]>> + 'a {
+        let data: &'a [u8] = self.data;
+        data.split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| line.split(|b| *b == b'\t').collect())
+    }
+}
+
+/// Parses and checks a whole dump. See the module doc for what is checked.
+pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
+    let mut lines = Lines::new(bytes);
+    let header = parse_header(&mut lines)?;
+    let mut blocks: Vec<Block<'_>> = Vec::new();
+    while let Some((number, line)) = lines.next_line() {
+        let text = std::str::from_utf8(line)
+            .map_err(|_| malformed(number, "a statement line is not valid UTF-8"))?;
+        let trimmed = text.trim_end_matches('\r').trim();
+        if trimmed.is_empty() || trimmed.starts_with("--") {
+            continue;
+        }
+        if trimmed.starts_with("SET ") {
+            check_set(number, trimmed)?;
+            continue;
+        }
+        if trimmed.starts_with("COPY ") {
+            let block = parse_block(number, trimmed, &mut lines, &header)?;
+            check_order(&blocks, &block)?;
+            blocks.push(block);
+            continue;
+        }
+        return Err(malformed(
+            number,
+            format!(
+                "unexpected statement `{}`; only SET and COPY … FROM stdin are allowed",
+                shorten(trimmed)
+            ),
+        ));
+    }
+    let dump = Dump { header, blocks };
+    check_companies_block(&dump)?;
+    check_row_total(&dump)?;
+    Ok(dump)
+}
+
+/// Reads `-- key: value` lines up to the first line that is not a comment.
+fn parse_header(lines: &mut Lines<'_>) -> Result<Header, DumpError> {
+    let mut header = Header::default();
+    let mut last_line = 0;
+    while let Some((number, line)) = lines.peek_line() {
+        let Some(comment) = line.strip_prefix(b"--") else {
+            break;
+        };
+        lines.next_line();
+        last_line = number;
+        let text = std::str::from_utf8(comment)
+            .map_err(|_| malformed(number, "a header line is not valid UTF-8"))?;
+        let Some((key, value)) = metadata(text) else {
+            continue;
+        };
+        if key == "company" {
+            header.companies.push(parse_company(number, value)?);
+        }
+        header.entries.push((key.to_owned(), value.to_owned()));
+    }
+    if header.companies.is_empty() {
+        return Err(malformed(
+            last_line.max(1),
+            "the header names no company (`-- company: <uuid> <name>`)",
+        ));
+    }
+    Ok(header)
+}
+
+/// `key: value` where key is lowercase letters, digits and dashes, so prose
+/// comments that happen to contain a colon are not metadata.
+fn metadata(comment: &str) -> Option<(&str, &str)> {
+    let body = comment.strip_prefix(' ')?;
+    let (key, value) = body.split_once(": ")?;
+    let is_key = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    is_key.then(|| (key, value.trim_end_matches('\r').trim()))
+}
+
+fn parse_company(line: usize, value: &str) -> Result<Company, DumpError> {
+    let (id, name) = value.split_once(' ').unwrap_or((value, ""));
+    let id = Uuid::parse_str(id)
+        .map_err(|_| malformed(line, format!("`{id}` in the company line is not a uuid")))?;
+    Ok(Company {
+        id,
+        name: name.trim().to_owned(),
+    })
+}
+
+/// Only settings that cannot change what the data means are accepted; the
+/// loader sets its own session, so these lines are checked, not executed.
+fn check_set(line: usize, statement: &str) -> Result<(), DumpError> {
+    const ALLOWED: [&str; 3] = [
+        "SET client_encoding = 'UTF8';",
+        "SET standard_conforming_strings = on;",
+        "SET client_min_messages = warning;",
+    ];
+    if ALLOWED.contains(&statement) {
+        Ok(())
+    } else {
+        Err(malformed(
+            line,
+            format!("unsupported setting `{}`", shorten(statement)),
+        ))
+    }
+}
+
+fn parse_block<'a>(
+    line: usize,
+    statement: &str,
+    lines: &mut Lines<'a>,
+    header: &Header,
+) -> Result<Block<'a>, DumpError> {
+    let (table, columns) = parse_copy_statement(line, statement)?;
+    if table == CREDENTIAL_TABLE {
+        return Err(DumpError::Unsafe {
+            line,
+            message: format!("the dump carries rows for {CREDENTIAL_TABLE}"),
+        });
+    }
+    let spec = tables::TENANT_TABLES[tables::position(table).unwrap_or(0)];
+    let company_col = columns
+        .iter()
+        .position(|c| c == spec.company_column)
+        .ok_or_else(|| {
+            malformed(
+                line,
+                format!("COPY {table} lacks its `{}` column", spec.company_column),
+            )
+        })?;
+    let checks = RowChecks::new(table, &columns, company_col, header);
+    let start = lines.offset();
+    let mut rows = 0u64;
+    loop {
+        let Some((number, row)) = lines.next_line() else {
+            return Err(malformed(
+                line,
+                format!("the COPY block for {table} has no `\\.` terminator"),
+            ));
+        };
+        if row == b"\\." {
+            let end = lines.last_line_start();
+            return Ok(Block {
+                table,
+                columns,
+                data: &lines.bytes[start..end],
+                rows,
+                line,
+            });
+        }
+        checks.check(number, row)?;
+        rows += 1;
+    }
+}
+
+/// `COPY schema.table (a, b) FROM stdin;` into a known table and column names.
+fn parse_copy_statement(
+    line: usize,
+    statement: &str,
+) -> Result<(&'static str, Vec<String>), DumpError> {
+    let bad = || {
+        malformed(
+            line,
+            format!(
+                "expected `COPY schema.table (col, …) FROM stdin;`, found `{}`",
+                shorten(statement)
+            ),
+        )
+    };
+    let rest = statement.strip_prefix("COPY ").ok_or_else(bad)?;
+    let rest = rest.strip_suffix(" FROM stdin;").ok_or_else(bad)?;
+    let (name, cols) = rest.split_once(" (").ok_or_else(bad)?;
+    let cols = cols.strip_suffix(')').ok_or_else(bad)?;
+    let table = tables::TENANT_TABLES
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| t.name)
+        .ok_or_else(|| {
+            malformed(
+                line,
+                format!("`{name}` is not a table of the reference schema"),
+            )
+        })?;
+    let mut columns = Vec::new();
+    for col in cols.split(',').map(str::trim) {
+        if !is_identifier(col) {
+            return Err(malformed(
+                line,
+                format!("`{col}` is not a plain column name"),
+            ));
+        }
+        if columns.iter().any(|c| c == col) {
+            return Err(malformed(line, format!("column `{col}` is listed twice")));
+        }
+        columns.push(col.to_owned());
+    }
+    Ok((table, columns))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Per-row checks of one block, prepared once.
+struct RowChecks {
+    table: &'static str,
+    width: usize,
+    company_col: usize,
+    companies: Vec<[u8; 36]>,
+    /// Credential columns and, for companies, `is_demo`: values that must match.
+    required: Vec<(usize, &'static [u8], &'static str)>,
+}
+
+impl RowChecks {
+    fn new(
+        table: &'static str,
+        columns: &[String],
+        company_col: usize,
+        header: &Header,
+    ) -> RowChecks {
+        let companies = header
+            .companies
+            .iter()
+            .map(|c| {
+                let mut buf = [0u8; 36];
+                c.id.hyphenated().encode_lower(&mut buf);
+                buf
+            })
+            .collect();
+        let mut required = Vec::new();
+        for (i, col) in columns.iter().enumerate() {
+            if tables::is_credential_column(table, col) {
+                required.push((i, b"\\N".as_slice(), "credential column must be NULL (\\N)"));
+            }
+            if table == "core.companies" && col == "is_demo" {
+                required.push((i, b"t".as_slice(), "company must be flagged is_demo = t"));
+            }
+        }
+        RowChecks {
+            table,
+            width: columns.len(),
+            company_col,
+            companies,
+            required,
+        }
+    }
+
+    fn check(&self, line: usize, row: &[u8]) -> Result<(), DumpError> {
+        let fields: Vec<&[u8]> = row.split(|b| *b == b'\t').collect();
+        if fields.len() != self.width {
+            return Err(malformed(
+                line,
+                format!(
+                    "a row of {} has {} fields; the COPY statement lists {} columns",
+                    self.table,
+                    fields.len(),
+                    self.width
+                ),
+            ));
+        }
+        self.check_company(line, fields[self.company_col])?;
+        for (col, expected, why) in &self.required {
+            if fields[*col] != *expected {
+                return Err(DumpError::Unsafe {
+                    line,
+                    message: format!("in {}: {why}", self.table),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_company(&self, line: usize, field: &[u8]) -> Result<(), DumpError> {
+        if self.companies.iter().any(|c| c.as_slice() == field) {
+            return Ok(());
+        }
+        // Upper-case or braced spellings of a named company are still that company.
+        let parsed = std::str::from_utf8(field)
+            .ok()
+            .and_then(|s| Uuid::parse_str(s).ok());
+        let named = parsed.is_some_and(|id| {
+            let mut buf = [0u8; 36];
+            id.hyphenated().encode_lower(&mut buf);
+            self.companies.contains(&buf)
+        });
+        if named {
+            return Ok(());
+        }
+        Err(DumpError::ForeignCompany {
+            line,
+            table: self.table.to_owned(),
+            found: String::from_utf8_lossy(field).into_owned(),
+        })
+    }
+}
+
+fn check_order(previous: &[Block<'_>], block: &Block<'_>) -> Result<(), DumpError> {
+    let Some(last) = previous.last() else {
+        return Ok(());
+    };
+    if tables::position(last.table) < tables::position(block.table) {
+        return Ok(());
+    }
+    Err(malformed(
+        block.line,
+        format!(
+            "{} comes after {}; blocks must be in foreign-key order and appear once",
+            block.table, last.table
+        ),
+    ))
+}
+
+/// Every company named in the header must have its row, or a reset would
+/// delete a tenant and load nothing in its place.
+fn check_companies_block(dump: &Dump<'_>) -> Result<(), DumpError> {
+    let Some(block) = dump.block("core.companies") else {
+        return Err(malformed(1, "the dump has no core.companies block"));
+    };
+    let id_col = block.column_index("id").unwrap_or(0);
+    if block.column_index("is_demo").is_none() {
+        return Err(DumpError::Unsafe {
+            line: block.line,
+            message: "core.companies has no is_demo column".to_owned(),
+        });
+    }
+    let present: HashSet<Uuid> = block
+        .rows()
+        .filter_map(|fields| {
+            let text = std::str::from_utf8(fields.get(id_col)?).ok()?;
+            Uuid::parse_str(text).ok()
+        })
+        .collect();
+    for company in &dump.header.companies {
+        if !present.contains(&company.id) {
+            return Err(malformed(
+                block.line,
+                format!("company {} is in the header but has no row", company.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_row_total(dump: &Dump<'_>) -> Result<(), DumpError> {
+    let Some(declared) = dump.header.get("rows") else {
+        return Ok(());
+    };
+    let actual = dump.total_rows();
+    match declared.parse::<u64>() {
+        Ok(n) if n == actual => Ok(()),
+        _ => Err(malformed(
+            1,
+            format!("the header says `rows: {declared}` but the blocks hold {actual} rows"),
+        )),
+    }
+}
+
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// Decodes one field of COPY text format; `None` is SQL NULL.
+pub fn unescape(field: &[u8]) -> Option<String> {
+    if field == b"\\N" {
+        return None;
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.iter().copied();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b'n') => out.push(b'\n'),
+            Some(b't') => out.push(b'\t'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b'b') => out.push(8),
+            Some(b'f') => out.push(12),
+            Some(b'v') => out.push(11),
+            Some(other) => out.push(other),
+            None => out.push(b'\\'),
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A line cursor over the bytes that remembers offsets, so blocks can borrow
+/// their row lines without copying.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    number: usize,
+    last_start: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            pos: 0,
+            number: 0,
+            last_start: 0,
+        }
+    }
+
+    fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// Where the line last returned by `next_line` starts.
+    fn last_line_start(&self) -> usize {
+        self.last_start
+    }
+
+    fn peek_line(&self) -> Option<(usize, &'a [u8])> {
+        if self.pos >= self.bytes.len() {
+            return None;
+        }
+        let rest = &self.bytes[self.pos..];
+        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+        Some((self.number + 1, &rest[..end]))
+    }
+
+    fn next_line(&mut self) -> Option<(usize, &'a [u8])> {
+        let (number, line) = self.peek_line()?;
+        self.last_start = self.pos;
+        self.pos = (self.pos + line.len() + 1).min(self.bytes.len());
+        self.number = number;
+        Some((number, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMPANY: &str = "5a3e0000-0000-4000-8000-000000000001";
+    const OTHER: &str = "9b000000-0000-4000-8000-000000000009";
+    const USER: &str = "5a3e0000-0000-4000-8000-000000000002";
+
+    fn dump_text(user_company: &str, rows: &str) -> String {
+        format!(
+            "-- demoforge data dump\n\
+             -- scenario: tiny\n\
+             -- company: {COMPANY} Tiny Co\n\
+             -- rows: {rows}\n\
+             --\n\
+             -- Credentials are not in this file: nothing here.\n\
+             \n\
+             SET client_encoding = 'UTF8';\n\
+             \n\
+             COPY core.companies (id, name, country, currency, industry, fiscal_year_start_month, is_demo, created_on) FROM stdin;\n\
+             {COMPANY}\tTiny Co\tGB\tGBP\ttravel\t4\tt\t2025-06-01\n\
+             \\.\n\
+             \n\
+             COPY core.users (id, company_id, name, email, password_hash, created_on) FROM stdin;\n\
+             {USER}\t{user_company}\tAnn\\tB\tann@example.test\t\\N\t2025-06-01\n\
+             \\.\n"
+        )
+    }
+
+    #[test]
+    fn parses_header_and_blocks() {
+        let text = dump_text(COMPANY, "2");
+        let dump = parse(text.as_bytes()).expect("valid dump");
+        assert_eq!(dump.header.scenario(), "tiny");
+        assert_eq!(dump.header.companies.len(), 1);
+        assert_eq!(dump.header.companies[0].name, "Tiny Co");
+        assert_eq!(dump.header.get("Credentials are not in this file"), None);
+        let tables: Vec<_> = dump.blocks.iter().map(|b| (b.table, b.rows)).collect();
+        assert_eq!(tables, [("core.companies", 1), ("core.users", 1)]);
+        let users = dump.block("core.users").expect("users block");
+        assert!(users.data.starts_with(USER.as_bytes()));
+        assert!(users.data.ends_with(b"2025-06-01\n"));
+        let fields = users.rows().next().expect("one row");
+        assert_eq!(unescape(fields[2]).as_deref(), Some("Ann\tB"));
+        assert_eq!(unescape(fields[4]), None);
+    }
+
+    #[test]
+    fn refuses_a_row_of_another_company() {
+        let text = dump_text(OTHER, "2");
+        let err = parse(text.as_bytes()).expect_err("foreign company");
+        assert!(err.is_refusal());
+        match err {
+            DumpError::ForeignCompany { line, table, found } => {
+                assert_eq!(
+                    (line, table.as_str(), found.as_str()),
+                    (15, "core.users", OTHER)
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_an_upper_case_spelling_of_the_company() {
+        let text = dump_text(&COMPANY.to_uppercase(), "2");
+        assert!(parse(text.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_password_hash() {
+        let text = dump_text(COMPANY, "2").replace("\\N\t2025", "$2y$10$abc\t2025");
+        let err = parse(text.as_bytes()).expect_err("credential in dump");
+        assert!(matches!(err, DumpError::Unsafe { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn refuses_a_company_that_is_not_a_demo() {
+        let text = dump_text(COMPANY, "2").replace("\tt\t2025", "\tf\t2025");
+        let err = parse(text.as_bytes()).expect_err("not a demo");
+        assert!(matches!(err, DumpError::Unsafe { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn refuses_token_rows() {
+        let text = dump_text(COMPANY, "2").replace(
+            "\\.\n\nCOPY core.users",
+            "\\.\nCOPY core.api_tokens (id, company_id) FROM stdin;\n\\.\nCOPY core.users",
+        );
+        let err = parse(text.as_bytes()).expect_err("tokens in dump");
+        assert!(matches!(err, DumpError::Unsafe { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn rejects_a_wrong_row_count() {
+        let err = parse(dump_text(COMPANY, "3").as_bytes()).expect_err("count");
+        assert!(!err.is_refusal());
+        assert!(err.to_string().contains("rows: 3"), "{err}");
+    }
+
+    #[test]
+    fn rejects_other_statements() {
+        let text = dump_text(COMPANY, "2").replace(
+            "SET client_encoding = 'UTF8';",
+            "DELETE FROM core.companies;",
+        );
+        let err = parse(text.as_bytes()).expect_err("statement");
+        assert!(err.to_string().contains("unexpected statement"), "{err}");
+    }
+
+    #[test]
+    fn rejects_blocks_out_of_order() {
+        let text = dump_text(COMPANY, "2");
+        let (head, rest) = text.split_at(text.find("COPY core.companies").unwrap());
+        let (companies, users) = rest.split_at(rest.find("COPY core.users").unwrap());
+        let swapped = format!("{head}{users}\n{companies}");
+        let err = parse(swapped.as_bytes()).expect_err("order");
+        assert!(err.to_string().contains("foreign-key order"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_short_row_and_a_missing_terminator() {
+        let text = dump_text(COMPANY, "2").replace("\tGBP\t", "\t");
+        let err = parse(text.as_bytes()).expect_err("short row");
+        assert!(err.to_string().contains("fields"), "{err}");
+        let text = dump_text(COMPANY, "2");
+        let cut = &text[..text.len() - 3];
+        let err = parse(cut.as_bytes()).expect_err("no terminator");
+        assert!(err.to_string().contains("terminator"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_tables_and_a_missing_company_line() {
+        let text = dump_text(COMPANY, "2").replace("core.users", "public.users");
+        let err = parse(text.as_bytes()).expect_err("unknown table");
+        assert!(err.to_string().contains("public.users"), "{err}");
+        let text = dump_text(COMPANY, "2").replace("-- company:", "-- firm:");
+        let err = parse(text.as_bytes()).expect_err("no company");
+        assert!(err.to_string().contains("names no company"), "{err}");
+    }
+}
