@@ -285,7 +285,30 @@ impl Role {
     }
 }
 
+impl Scenario {
+    /// The same scenario with `as_of` moved to `date` and the window start kept:
+    /// what time travel compiles. Months may then exceed the spec's 18.
+    pub fn moved_to(&self, date: NaiveDate) -> Scenario {
+        let mut moved = self.clone();
+        moved.calendar = self.calendar.moved_to(date);
+        moved
+    }
+}
+
 impl Calendar {
+    /// This calendar with `as_of` moved to `date` (on or after the window
+    /// start) and the same start.
+    pub fn moved_to(&self, date: NaiveDate) -> Calendar {
+        use chrono::Datelike;
+        let start = self.start();
+        let months =
+            (date.year() - start.year()) * 12 + date.month() as i32 - start.month() as i32 + 1;
+        Calendar {
+            as_of: date,
+            months: months.max(1) as u32,
+        }
+    }
+
     /// First day of the first simulated month.
     pub fn start(&self) -> NaiveDate {
         use chrono::{Datelike, Months};
@@ -293,5 +316,24 @@ impl Calendar {
         first_of_as_of_month
             .checked_sub_months(Months::new(self.months - 1))
             .expect("validated window stays in range")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_as_of_keeps_the_window_start() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let calendar = Calendar {
+            as_of: d(2026, 11, 15),
+            months: 18,
+        };
+        assert_eq!(calendar.start(), d(2025, 6, 1));
+        let moved = calendar.moved_to(d(2027, 5, 15));
+        assert_eq!((moved.start(), moved.months), (d(2025, 6, 1), 24));
+        let earlier = calendar.moved_to(d(2026, 1, 31));
+        assert_eq!((earlier.start(), earlier.months), (d(2025, 6, 1), 8));
     }
 }

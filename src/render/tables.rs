@@ -192,6 +192,7 @@ pub fn columns(table: Table) -> &'static [&'static str] {
             "number",
             "entry_date",
             "description",
+            "reference",
             "source_type",
             "source_id",
         ],
@@ -428,7 +429,10 @@ pub fn encode(row: Row<'_>, out: &mut Vec<u8>) -> Result<(), NulByte> {
             .money(r.amount),
         Row::JournalEntry(r) => {
             f.uuid(r.id).uuid(r.company_id).text(&r.number).date(r.date);
-            f.text(&r.description).text(r.source_type).uuid(r.source_id)
+            f.text(&r.description)
+                .text(&r.reference)
+                .text(r.source_type)
+                .uuid(r.source_id)
         }
         Row::JournalLine(r) => {
             f.uuid(r.id)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
-use super::books::{Aging, CompanyBooks};
+use super::books::{Aging, CompanyBooks, MonthEnd};
 use super::calendar::{
     add_days, days_between, days_in_month, fiscal_year, month_end, month_start, next_business_day,
     previous_business_day,
@@ -107,6 +107,7 @@ pub struct CompanySim<'a> {
     events: BTreeMap<(NaiveDate, u8, u64), Event>,
     next_seq: u64,
     numbering: BTreeMap<&'static str, (i32, u32)>,
+    month_ends: Vec<MonthEnd>,
 }
 
 impl<'a> CompanySim<'a> {
@@ -149,6 +150,7 @@ impl<'a> CompanySim<'a> {
             events: BTreeMap::new(),
             next_seq: 0,
             numbering: BTreeMap::new(),
+            month_ends: Vec::new(),
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
@@ -270,7 +272,9 @@ impl<'a> CompanySim<'a> {
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
-        self.check_month_end(cutoff)
+        let month_end = self.check_month_end(cutoff)?;
+        self.month_ends.push(month_end);
+        Ok(())
     }
 
     fn demand_milli(&self, base: u32, weight: u32, first: NaiveDate, offset: u32) -> u64 {
@@ -949,23 +953,18 @@ impl<'a> CompanySim<'a> {
 
     /// Subledgers, recomputed from the open documents, must equal their
     /// control accounts; and the trial balance must be zero.
-    fn check_month_end(&self, date: NaiveDate) -> Result<(), Violation> {
-        for (side, account, name) in [
-            (Side::Receivable, self.accounts.receivable, "AR"),
-            (Side::Payable, self.accounts.payable, "AP"),
-        ] {
-            let subledger: Money = self
-                .docs
-                .values()
-                .filter(|d| d.side == side)
-                .map(|d| d.open)
-                .sum();
-            let control = self.ledger.balance(account);
-            let control = if side == Side::Payable {
-                -control
-            } else {
-                control
-            };
+    fn check_month_end(&self, date: NaiveDate) -> Result<MonthEnd, Violation> {
+        let receivable = self.subledger(Side::Receivable);
+        let payable = self.subledger(Side::Payable);
+        let ties = [
+            (
+                "AR",
+                receivable,
+                self.ledger.balance(self.accounts.receivable),
+            ),
+            ("AP", payable, -self.ledger.balance(self.accounts.payable)),
+        ];
+        for (name, subledger, control) in ties {
             if subledger != control {
                 return Err(Violation {
                     rule: "subledgers tie to their control accounts",
@@ -984,7 +983,20 @@ impl<'a> CompanySim<'a> {
                 detail: format!("off by {trial}"),
             });
         }
-        Ok(())
+        Ok(MonthEnd {
+            date,
+            receivable,
+            payable,
+            bank: self.ledger.balance(self.accounts.bank),
+        })
+    }
+
+    fn subledger(&self, side: Side) -> Money {
+        self.docs
+            .values()
+            .filter(|d| d.side == side)
+            .map(|d| d.open)
+            .sum()
     }
 
     pub fn finish(self) -> CompanyBooks {
@@ -1003,6 +1015,7 @@ impl<'a> CompanySim<'a> {
             balances: self.ledger.balances().to_vec(),
             receivables,
             payables,
+            month_ends: self.month_ends,
         }
     }
 }

@@ -89,6 +89,7 @@ impl Ledger {
             number: self.next_number(date),
             date,
             description,
+            reference: source.number.to_owned(),
             source_type: source.kind,
             source_id: source.id,
         };
