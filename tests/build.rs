@@ -309,3 +309,22 @@ fn schema_prints_the_reference_ddl() {
             .contains("is_demo boolean NOT NULL DEFAULT false")
     );
 }
+
+/// Regression: `demoforge check | head -1` panicked with "failed printing to
+/// stdout: Broken pipe" once the reader closed the pipe.
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_demoforge"))
+        .args(["check", SHIPPED])
+        .current_dir(CRATE_ROOT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is printed
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

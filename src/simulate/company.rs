@@ -18,7 +18,7 @@ use super::calendar::{
 };
 use super::catalog::{CatalogContext, Product};
 use super::draw::{between, chance, count_with_mean, weighted};
-use super::keys::Key;
+use super::keys::{Key, derived_id};
 use super::ledger::{Ledger, Posting, Source, Violation};
 use super::parties::{Party, PartyContext};
 use super::plans::{Payer, Settlement, settlements};
@@ -241,9 +241,7 @@ impl<'a> CompanySim<'a> {
     ) -> Result<(), Violation> {
         let revenue = self.expected_monthly_revenue();
         let capital = Money((revenue.0 * 3 / 100_000).max(10) * 100_000);
-        let key = self.key.child("opening");
         let source = Source {
-            key: &key,
             kind: "opening_balance",
             id: self.id,
             number: "OPENING",
@@ -341,7 +339,7 @@ impl<'a> CompanySim<'a> {
             tax_total += tax;
             postings.push((product.income_account, -net));
             sink.row(Row::InvoiceLine(&LineRow {
-                id: key.child("line").child(line_no).id(),
+                id: derived_id(id, "line", line_no),
                 company_id: self.id,
                 document_id: id,
                 line_no,
@@ -507,7 +505,7 @@ impl<'a> CompanySim<'a> {
             subtotal += net;
             tax_total += line_tax;
             sink.row(Row::BillLine(&LineRow {
-                id: key.child("line").child(line_no).id(),
+                id: derived_id(id, "line", line_no),
                 company_id: self.id,
                 document_id: id,
                 line_no,
@@ -709,7 +707,6 @@ impl<'a> CompanySim<'a> {
             .sum();
         let d = &self.docs[&doc];
         let source = Source {
-            key: &d.key,
             kind: document_kind(side, effect),
             id: d.id,
             number: &d.number,
@@ -743,14 +740,14 @@ impl<'a> CompanySim<'a> {
                 detail: format!("payment of {amount} against {} open", d.open),
             });
         }
-        let key = d.key.child("payment").child(n);
+        let payment_id = derived_id(d.id, "payment", n);
         let (parties, control, kind) = match d.side {
             Side::Receivable => (&self.customers, self.accounts.receivable, "receipt"),
             Side::Payable => (&self.vendors, self.accounts.payable, "payment"),
         };
         let party = &parties[d.party];
         let payment = PaymentRow {
-            id: key.id(),
+            id: payment_id,
             company_id: self.id,
             party_id: party.id,
             kind: if d.side == Side::Receivable {
@@ -764,7 +761,7 @@ impl<'a> CompanySim<'a> {
             reference: d.number.clone(),
         };
         let allocation = AllocationRow {
-            id: key.child("allocation").id(),
+            id: derived_id(payment.id, "allocation", 0),
             company_id: self.id,
             payment_id: payment.id,
             document_id: d.id,
@@ -787,7 +784,6 @@ impl<'a> CompanySim<'a> {
         sink.row(row);
         sink.row(alloc);
         let source = Source {
-            key: &key,
             kind,
             id: payment.id,
             number: &d.number,
@@ -810,7 +806,7 @@ impl<'a> CompanySim<'a> {
     ) -> Result<(), Violation> {
         let inv = &self.docs[&invoice];
         let key = inv.key.child("credit");
-        let id = key.id();
+        let id = derived_id(inv.id, "credit", 0);
         let number = self.next_number("CN", date);
         let inv = &self.docs[&invoice];
         let party = &self.customers[inv.party];
@@ -854,7 +850,7 @@ impl<'a> CompanySim<'a> {
             credited_id: Some(inv.id),
         }));
         sink.row(Row::InvoiceLine(&LineRow {
-            id: key.child("line").child(1).id(),
+            id: derived_id(id, "line", 1),
             company_id: self.id,
             document_id: id,
             line_no: 1,
@@ -874,7 +870,6 @@ impl<'a> CompanySim<'a> {
             (self.accounts.receivable, -total),
         ];
         let source = Source {
-            key: &key,
             kind: "credit_note",
             id,
             number: &number,
@@ -905,9 +900,8 @@ impl<'a> CompanySim<'a> {
         let cn = &self.docs[&credit];
         let amount = -cn.open;
         let party = &self.customers[cn.party];
-        let key = cn.key.child("refund");
         let payment = PaymentRow {
-            id: key.id(),
+            id: derived_id(cn.id, "refund", 0),
             company_id: self.id,
             party_id: party.id,
             kind: "refund",
@@ -918,7 +912,7 @@ impl<'a> CompanySim<'a> {
         };
         sink.row(Row::CustomerPayment(&payment));
         sink.row(Row::PaymentAllocation(&AllocationRow {
-            id: key.child("allocation").id(),
+            id: derived_id(payment.id, "allocation", 0),
             company_id: self.id,
             payment_id: payment.id,
             document_id: cn.id,
@@ -930,7 +924,6 @@ impl<'a> CompanySim<'a> {
             (self.accounts.bank, -amount),
         ];
         let source = Source {
-            key: &key,
             kind: "refund",
             id: payment.id,
             number: &cn.number,
