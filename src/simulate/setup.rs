@@ -190,5 +190,18 @@ pub fn purpose_key(purpose: AccountPurpose) -> &'static str {
         AccountPurpose::ServiceRevenue => "service_revenue",
         AccountPurpose::GoodsRevenue => "goods_revenue",
         AccountPurpose::Spend(s) => super::parties::spend_key(s),
+        AccountPurpose::Inventory => "inventory",
+        AccountPurpose::FixedAssets => "fixed_assets",
+        AccountPurpose::CreditCard => "credit_card",
+        AccountPurpose::TaxPayable => "tax_payable",
+        AccountPurpose::PayrollLiabilities => "payroll_liabilities",
+        AccountPurpose::PensionPayable => "pension_payable",
+        AccountPurpose::Wages => "wages",
+        AccountPurpose::EmployerTaxes => "employer_taxes",
+        AccountPurpose::EmployerPension => "employer_pension",
+        AccountPurpose::BankCharges => "bank_charges",
+        AccountPurpose::InterestIncome => "interest_income",
+        AccountPurpose::BadDebts => "bad_debts",
+        AccountPurpose::StockAdjustments => "stock_adjustments",
     }
 }
