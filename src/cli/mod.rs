@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod db_commands;
+mod export_command;
 
 use std::process::ExitCode;
 
