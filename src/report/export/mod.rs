@@ -337,3 +337,127 @@ impl RowSink for Collector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn account(code: &str, root: &str, purpose: Option<&'static str>) -> LedgerAccount {
+        LedgerAccount {
+            code: code.into(),
+            name: code.into(),
+            journal_name: format!("{root}:Co:{code}"),
+            purpose,
+        }
+    }
+
+    /// Bank, AR, AP and income; one receipt on the month end.
+    fn ledger() -> Ledger {
+        let entry = |number: &str, date, postings| Entry {
+            number: number.into(),
+            date,
+            description: "Receipt; \"quoted\"".into(),
+            reference: "INV-2026-00012".into(),
+            source_type: "receipt",
+            postings,
+        };
+        Ledger {
+            slug: "s".into(),
+            as_of: d(2026, 2, 10),
+            start: d(2026, 1, 1),
+            companies: vec![CompanyLedger {
+                name: "Co".into(),
+                currency: "GBP".into(),
+                accounts: vec![
+                    account("1000", "Assets", Some("bank")),
+                    account("1100", "Assets", Some("accounts_receivable")),
+                    account("2000", "Liabilities", Some("accounts_payable")),
+                    account("4000", "Income", None),
+                ],
+                entries: vec![
+                    entry(
+                        "JE-1",
+                        d(2026, 1, 31),
+                        vec![(1, Money(1250)), (3, Money(-1250))],
+                    ),
+                    entry(
+                        "JE-2",
+                        d(2026, 2, 3),
+                        vec![(0, Money(1250)), (1, Money(-1250))],
+                    ),
+                ],
+                balances: vec![Money(1250), Money::ZERO, Money::ZERO, Money(-1250)],
+                month_ends: vec![
+                    MonthEnd {
+                        date: d(2026, 1, 31),
+                        receivable: Money(1250),
+                        payable: Money(700),
+                        bank: Money::ZERO,
+                    },
+                    MonthEnd {
+                        date: d(2026, 2, 10),
+                        receivable: Money::ZERO,
+                        payable: Money::ZERO,
+                        bank: Money(1250),
+                    },
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn assertions_cover_bank_ar_and_ap_with_ap_as_a_credit() {
+        let assertions = ledger().companies[0].assertions();
+        let first: Vec<(usize, Money)> = assertions
+            .iter()
+            .filter(|a| a.date == d(2026, 1, 31))
+            .map(|a| (a.account, a.amount))
+            .collect();
+        assert_eq!(
+            first,
+            vec![(0, Money::ZERO), (1, Money(1250)), (2, Money(-700))]
+        );
+        assert_eq!(assertions.len(), 6);
+    }
+
+    #[test]
+    fn hledger_asserts_after_the_same_date_entries() {
+        let text = ledger().render(Format::Hledger);
+        let entry = text.find("2026-01-31 (JE-1) Receipt, \"quoted\"").unwrap();
+        let assertion = text.find("2026-01-31 Month-end").unwrap();
+        let next = text.find("2026-02-03 (JE-2)").unwrap();
+        assert!(entry < assertion && assertion < next, "{text}");
+        assert!(text.contains("; doc:INV-2026-00012, source:receipt\n"));
+        assert!(
+            text.contains("    Liabilities:Co:2000          0.00 GBP = -7.00 GBP\n"),
+            "{text}"
+        );
+        assert!(text.contains("2026-02-10 Month-end"), "{text}");
+        assert!(text.contains("commodity 1000.00 GBP\n"));
+        assert!(text.contains("account Income:Co:4000  ; code:4000\n"));
+    }
+
+    #[test]
+    fn beancount_checks_balances_the_morning_after() {
+        let text = ledger().render(Format::Beancount);
+        assert!(text.contains("2026-02-01 balance Liabilities:Co:2000 -7.00 GBP\n"));
+        assert!(text.contains("2026-02-11 balance Assets:Co:1000 12.50 GBP\n"));
+        assert!(!text.contains("2026-01-31 balance"));
+        assert!(text.contains(
+            "2026-01-31 * \"Receipt; \\\"quoted\\\"\" ^INV-2026-00012\n  je: \"JE-1\"\n"
+        ));
+        assert!(text.contains("2026-01-01 open Assets:Co:1000 GBP\n"));
+        assert!(text.contains("option \"operating_currency\" \"GBP\"\n"));
+    }
+
+    #[test]
+    fn trial_balance_names_accounts_as_the_journal_does() {
+        let tb = ledger().trial_balance();
+        assert_eq!(tb[0], ("Assets:Co:1000".into(), Money(1250), "GBP".into()));
+        assert_eq!(tb.len(), 4);
+    }
+}
