@@ -65,6 +65,20 @@ pub fn write_files(out: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, 
     Ok(written)
 }
 
+/// Writes `bytes` to `path` through a temp file in the same folder and a
+/// rename, so `path` is either the old file or the complete new one.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), miette::Report> {
+    write_atomically(path, |w| {
+        w.write_all(bytes).map_err(|e| {
+            miette::miette!(
+                help = "check that the output folder is writable and the disk is not full",
+                "cannot write {}: {e}",
+                path.display()
+            )
+        })
+    })
+}
+
 fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> Result<(), miette::Report>,
