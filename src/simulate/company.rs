@@ -108,6 +108,9 @@ pub struct CompanySim<'a> {
     next_seq: u64,
     numbering: BTreeMap<&'static str, (i32, u32)>,
     month_ends: Vec<MonthEnd>,
+    /// The last month end whose books were checked; nothing may be dated on
+    /// or before it any more.
+    closed_through: Option<NaiveDate>,
 }
 
 impl<'a> CompanySim<'a> {
@@ -151,6 +154,7 @@ impl<'a> CompanySim<'a> {
             next_seq: 0,
             numbering: BTreeMap::new(),
             month_ends: Vec::new(),
+            closed_through: None,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
@@ -272,6 +276,7 @@ impl<'a> CompanySim<'a> {
         self.apply_events(sink, cutoff)?;
         let month_end = self.check_month_end(cutoff)?;
         self.month_ends.push(month_end);
+        self.closed_through = Some(cutoff);
         Ok(())
     }
 
@@ -451,7 +456,7 @@ impl<'a> CompanySim<'a> {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
                 let date = if is_fixed_monthly(spend) {
-                    previous_business_day(first.with_day(1 + vendor.index % 27).expect("day <= 28"))
+                    business_day_in_month(first.with_day(1 + vendor.index % 27).expect("day <= 28"))
                 } else {
                     day_in_month(&mut doc_rng, first)
                 };
@@ -658,6 +663,7 @@ impl<'a> CompanySim<'a> {
                 break;
             }
             let ((date, _, _), event) = entry.remove_entry();
+            self.refuse_closed_month(date, &event)?;
             self.apply(sink, date, event)?;
         }
         Ok(())
@@ -935,6 +941,26 @@ impl<'a> CompanySim<'a> {
         Ok(())
     }
 
+    fn refuse_closed_month(&self, date: NaiveDate, event: &Event) -> Result<(), Violation> {
+        let Some(closed) = self.closed_through.filter(|&c| date <= c) else {
+            return Ok(());
+        };
+        let doc = match event {
+            Event::Post { doc, .. } | Event::Settle { doc, .. } => *doc,
+            Event::Credit { invoice, .. } => *invoice,
+            Event::Refund { credit } => *credit,
+        };
+        Err(Violation {
+            rule: "nothing is booked into a month already closed",
+            document: self
+                .docs
+                .get(&doc)
+                .map_or_else(|| "an event".into(), |d| d.number.clone()),
+            date,
+            detail: format!("dated on or before {closed}, whose books were already checked"),
+        })
+    }
+
     /// Forgets a document once nothing is open on it and nothing is pending.
     fn done_with_event(&mut self, doc: u64) {
         let d = self.docs.get_mut(&doc).expect("open document");
@@ -1042,9 +1068,15 @@ fn settled_status(total: Money, paid: Money, unpaid: &'static str) -> &'static s
 /// at the start of the month) so that documents stay in their month.
 fn day_in_month(rng: &mut rand_chacha::ChaCha8Rng, first: NaiveDate) -> NaiveDate {
     let day = between(rng, 1, days_in_month(first));
-    let date = first.with_day(day).expect("day within month");
+    business_day_in_month(first.with_day(day).expect("day within month"))
+}
+
+/// A weekend day moves back to Friday, or on to Monday when Friday is in the
+/// previous month. Documents must stay in the month being simulated: one
+/// dated earlier would be posted after that month's books were checked.
+fn business_day_in_month(date: NaiveDate) -> NaiveDate {
     let back = previous_business_day(date);
-    if back.month() == first.month() {
+    if back.month() == date.month() {
         back
     } else {
         next_business_day(date)
