@@ -17,7 +17,7 @@ fn tenant_tables(db: &TestDb) -> Vec<(String, bool)> {
                               AND c.column_name = 'company_id')
              FROM information_schema.tables t
              WHERE t.table_type = 'BASE TABLE'
-               AND t.table_schema IN ('core', 'ledger', 'catalog', 'sales', 'purchasing')
+               AND t.table_schema IN ('core', 'ledger', 'catalog', 'sales', 'purchasing', 'banking', 'payroll', 'inventory')
              ORDER BY 1",
             &[],
         )

@@ -23,7 +23,7 @@ const fn scoped(name: &'static str) -> TenantTable {
 
 /// Load order. `core.api_tokens` is never in a dump, but a reset must delete
 /// the tokens it issued before the users they belong to.
-pub const TENANT_TABLES: [TenantTable; 21] = [
+pub const TENANT_TABLES: [TenantTable; 31] = [
     TenantTable {
         name: "core.companies",
         company_column: "id",
@@ -35,9 +35,13 @@ pub const TENANT_TABLES: [TenantTable; 21] = [
     scoped("core.api_tokens"),
     scoped("ledger.accounts"),
     scoped("ledger.tax_rates"),
+    scoped("ledger.fiscal_years"),
+    scoped("ledger.periods"),
+    scoped("banking.bank_accounts"),
     scoped("catalog.products"),
     scoped("sales.customers"),
     scoped("purchasing.vendors"),
+    scoped("payroll.employees"),
     scoped("sales.invoices"),
     scoped("sales.invoice_lines"),
     scoped("sales.customer_payments"),
@@ -46,8 +50,14 @@ pub const TENANT_TABLES: [TenantTable; 21] = [
     scoped("purchasing.bill_lines"),
     scoped("purchasing.vendor_payments"),
     scoped("purchasing.vendor_payment_allocations"),
+    scoped("payroll.runs"),
+    scoped("payroll.payslips"),
+    scoped("ledger.tax_returns"),
     scoped("ledger.journal_entries"),
     scoped("ledger.journal_lines"),
+    scoped("banking.reconciliations"),
+    scoped("banking.statement_lines"),
+    scoped("inventory.stock_movements"),
 ];
 
 /// Tables that hold credentials: a dump must not carry rows for them.
