@@ -1,7 +1,8 @@
 //! Banking: the bank accounts, the company card, the monthly bank fee and the
 //! interest rate.
 //!
-//! Input: the raw `banking` mapping, the company's country and currency, and
+//! Input: the raw `banking` mapping, the company's country and currency
+//! (`None` when the spec's own currency was invalid), and
 //! the final chart, to which it adds one account per extra bank account.
 //! Output: a [`Banking`].
 //! Invariant: 1 to `MAX_BANK_ACCOUNTS` accounts, all in the company currency
@@ -37,7 +38,7 @@ pub const FIRST_EXTRA_CODE: u32 = 1001;
 pub fn banking(
     raw: Option<&RawBanking>,
     country: Country,
-    currency: &str,
+    currency: Option<&str>,
     chart: &mut Vec<Account>,
     problems: &mut Problems,
 ) -> Banking {
@@ -79,7 +80,7 @@ pub fn banking(
 
 fn bank_accounts(
     list: &List<RawBankAccount>,
-    currency: &str,
+    currency: Option<&str>,
     operating_code: &str,
     chart: &mut Vec<Account>,
     problems: &mut Problems,
@@ -128,7 +129,7 @@ fn bank_accounts(
                 );
             }
         }
-        if let Some(given) = &item.currency {
+        if let (Some(given), Some(currency)) = (&item.currency, currency) {
             same_currency(given, currency, problems);
         }
         let opening_balance = item

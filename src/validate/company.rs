@@ -88,7 +88,12 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
     let banking = banking::banking(
         raw.banking.as_ref(),
         country,
-        &currency.code,
+        // An unreadable company currency was reported already; comparing bank
+        // accounts with its fallback would only add a confusing second problem.
+        raw.currency
+            .as_ref()
+            .is_none_or(|c| c.value == currency.code)
+            .then_some(currency.code.as_str()),
         &mut accounts,
         problems,
     );
