@@ -83,7 +83,16 @@ impl Event {
     }
 }
 
+/// What a planned posting settles besides the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effect {
+    None,
+    TaxPaid(Money),
+    PayrollRemitted(Money),
+}
+
 pub(super) struct PlannedPosting {
+    pub effect: Effect,
     pub kind: &'static str,
     pub id: Uuid,
     pub number: String,
@@ -136,6 +145,10 @@ pub struct CompanySim<'a> {
     pub(super) closed_through: Option<NaiveDate>,
     pub(super) bank: super::banking::BankBook,
     pub(super) card: Option<usize>,
+    pub(super) tax: super::tax_returns::TaxPosition,
+    pub(super) payroll: super::payroll::PayrollState,
+    /// First day of the simulated window.
+    pub(super) start: NaiveDate,
 }
 
 impl<'a> CompanySim<'a> {
@@ -182,9 +195,14 @@ impl<'a> CompanySim<'a> {
             closed_through: None,
             bank: super::banking::BankBook::new(scenario.seed, id, scenario.calendar.as_of),
             card: None,
+            tax: Default::default(),
+            payroll: Default::default(),
+            start,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
+        sim.hire(sink, start);
+        sim.emit_periods(sink, start, scenario.calendar.months);
         sim
     }
 
@@ -292,13 +310,19 @@ impl<'a> CompanySim<'a> {
     ) -> Result<(), Violation> {
         let first = month_start(start, offset);
         self.schedule_treasury(first);
+        self.run_payroll(sink, first, self.start)?;
         self.issue_invoices(sink, first, offset);
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
+        self.file_tax_return(sink, first);
+        self.schedule_remittance(first);
+        self.close_year(sink, first)?;
         self.schedule_card_settlement(first);
         let bank = self.reconcile_banks(sink, cutoff)?;
         let month_end = self.check_month_end(cutoff, bank)?;
+        self.check_tax(cutoff)?;
+        self.check_payroll(cutoff)?;
         self.month_ends.push(month_end);
         self.closed_through = Some(cutoff);
         Ok(())
@@ -390,6 +414,7 @@ impl<'a> CompanySim<'a> {
             ));
         }
         let total = subtotal + tax_total;
+        self.tax.output += tax_total;
         postings.push((self.accounts.tax_output, -tax_total));
         postings.push((self.accounts.receivable, total));
         let plan = settlements(rng, Payer::Customer, party.behaviour, date, due, total);
@@ -549,6 +574,7 @@ impl<'a> CompanySim<'a> {
             }));
         }
         let total = subtotal + tax_total;
+        self.tax.input += tax_total;
         postings.push((account, subtotal));
         postings.push((self.accounts.tax_input, tax_total));
         postings.push((self.accounts.payable, -total));
@@ -719,7 +745,13 @@ impl<'a> CompanySim<'a> {
             number: &planned.number,
         };
         self.ledger
-            .post(sink, date, planned.description, &source, &planned.postings)
+            .post(sink, date, planned.description, &source, &planned.postings)?;
+        match planned.effect {
+            Effect::None => {}
+            Effect::TaxPaid(net) => self.tax_paid(net),
+            Effect::PayrollRemitted(amount) => self.payroll_remitted(amount),
+        }
+        Ok(())
     }
 
     fn post_document(
@@ -860,6 +892,7 @@ impl<'a> CompanySim<'a> {
         let inv = &self.docs[&invoice];
         let party = &self.customers[inv.party];
         let tax = plan.net.apply(self.company.tax_rates[plan.tax].rate);
+        self.tax.output -= tax;
         let total = plan.net + tax;
         if total > inv.paid {
             return Err(Violation {

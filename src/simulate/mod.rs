@@ -18,9 +18,12 @@ mod draw;
 mod keys;
 mod ledger;
 mod parties;
+mod payroll;
+mod periods;
 mod plans;
 pub mod rows;
 mod setup;
+mod tax_returns;
 mod treasury;
 
 pub use books::{Aging, CompanyBooks, MonthEnd};

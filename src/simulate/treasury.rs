@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::banking::Opening;
 use super::calendar::{add_days, month_end, next_business_day, previous_business_day};
-use super::company::{CompanySim, Event, PlannedPosting};
+use super::company::{CompanySim, Effect, Event, PlannedPosting};
 use super::keys::derived_id;
 use super::ledger::{Posting, Source, Violation};
 use super::rows::RowSink;
@@ -181,6 +181,7 @@ impl CompanySim<'_> {
         postings: Vec<Posting>,
     ) {
         let planned = PlannedPosting {
+            effect: Effect::None,
             kind,
             id,
             number,
