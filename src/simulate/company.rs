@@ -91,6 +91,14 @@ pub(super) enum Effect {
     PayrollRemitted(Money),
 }
 
+/// One line of a bill, before tax.
+pub(super) struct BillLine {
+    pub product: Option<Uuid>,
+    pub description: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+}
+
 pub(super) struct PlannedPosting {
     pub effect: Effect,
     pub kind: &'static str,
@@ -147,6 +155,7 @@ pub struct CompanySim<'a> {
     pub(super) card: Option<usize>,
     pub(super) tax: super::tax_returns::TaxPosition,
     pub(super) payroll: super::payroll::PayrollState,
+    pub(super) stock: super::inventory::Stock,
     /// First day of the simulated window.
     pub(super) start: NaiveDate,
 }
@@ -197,11 +206,13 @@ impl<'a> CompanySim<'a> {
             card: None,
             tax: Default::default(),
             payroll: Default::default(),
+            stock: Default::default(),
             start,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
         sim.hire(sink, start);
+        sim.open_stock(sink, start);
         sim.emit_periods(sink, start, scenario.calendar.months);
         sim
     }
@@ -299,7 +310,7 @@ impl<'a> CompanySim<'a> {
     }
 
     pub fn open(&mut self, sink: &mut dyn RowSink, start: NaiveDate) -> Result<(), Violation> {
-        self.open_books(sink, start, Money::ZERO)
+        self.open_books(sink, start, self.stock.opening_value)
     }
 
     pub fn simulate_month(
@@ -315,6 +326,9 @@ impl<'a> CompanySim<'a> {
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
+        self.receive_stock(sink, cutoff);
+        self.apply_events(sink, cutoff)?;
+        self.count_stock(sink, first, cutoff)?;
         self.file_tax_return(sink, first);
         self.schedule_remittance(first);
         self.close_year(sink, first)?;
@@ -323,6 +337,7 @@ impl<'a> CompanySim<'a> {
         let month_end = self.check_month_end(cutoff, bank)?;
         self.check_tax(cutoff)?;
         self.check_payroll(cutoff)?;
+        self.check_stock(cutoff)?;
         self.month_ends.push(month_end);
         self.closed_through = Some(cutoff);
         Ok(())
@@ -371,21 +386,37 @@ impl<'a> CompanySim<'a> {
         key: Key,
         rng: &mut rand_chacha::ChaCha8Rng,
     ) {
-        let number = self.next_number("INV", date);
-        let party = &self.customers[customer];
         let id = key.id();
-        let due = add_days(date, party.terms_days);
         let n_lines = 1 + weighted(rng, &[50, 30, 15, 5]) as u32;
         let mut postings: Vec<Posting> = Vec::new();
-        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
-        let mut first_line = None;
-        for line_no in 1..=n_lines {
-            let product = &self.products[weighted(rng, &self.product_weights)];
-            let quantity = if product.goods {
+        let mut chosen = Vec::with_capacity(n_lines as usize);
+        for _ in 0..n_lines {
+            let index = weighted(rng, &self.product_weights);
+            let wanted = if self.products[index].goods {
                 between(rng, 1, 8)
             } else {
                 1 + weighted(rng, &[70, 20, 10]) as u32
             };
+            let (sold, cost_of_sales) = self.issue_stock(sink, date, index, wanted, id);
+            postings.extend(cost_of_sales);
+            match (sold, self.substitute_service(rng)) {
+                (0, Some(service)) => chosen.push((service, 1)),
+                (0, None) => {}
+                (sold, _) => chosen.push((index, sold)),
+            }
+        }
+        if chosen.is_empty() {
+            // Everything asked for was out of stock and nothing else is sold.
+            return;
+        }
+        let number = self.next_number("INV", date);
+        let party = &self.customers[customer];
+        let due = add_days(date, party.terms_days);
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        let mut first_line = None;
+        for (n, &(index, quantity)) in chosen.iter().enumerate() {
+            let line_no = n as u32 + 1;
+            let product = &self.products[index];
             let net = product.unit_price.times(i64::from(quantity));
             let tax = net.apply(self.company.tax_rates[product.tax].rate);
             subtotal += net;
@@ -451,6 +482,20 @@ impl<'a> CompanySim<'a> {
         if let Some((credit_date, plan)) = credit {
             self.schedule(credit_date, 1, Event::Credit { invoice: doc, plan });
         }
+    }
+
+    /// A service to sell instead of goods that are out of stock, if the
+    /// catalog has any. The draw is made either way, so stock levels never
+    /// shift the random streams of later lines.
+    fn substitute_service(&self, rng: &mut rand_chacha::ChaCha8Rng) -> Option<usize> {
+        let weights: Vec<u32> = self
+            .products
+            .iter()
+            .zip(&self.product_weights)
+            .map(|(p, &w)| if p.goods { 0 } else { w })
+            .collect();
+        let pick = weighted(rng, &weights);
+        weights.iter().any(|&w| w > 0).then_some(pick)
     }
 
     /// A partial credit and refund of a fully paid invoice, at the refund rate.
@@ -531,30 +576,59 @@ impl<'a> CompanySim<'a> {
         first: NaiveDate,
         offset: u32,
     ) {
-        let number = self.next_number("BILL", date);
-        let party = &self.vendors[vendor];
-        let spend = party.spend.expect("vendors have a spend category");
+        let spend = self.vendors[vendor]
+            .spend
+            .expect("vendors have a spend category");
         let amount = self.bill_amount(rng, vendor, spend, first, offset);
-        let id = key.id();
-        let due = add_days(date, party.terms_days);
-        let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
-        let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
-        let rate = self.company.tax_rates[tax].rate;
         let n_lines = if amount.0 >= 50_000 {
             1 + weighted(rng, &[60, 30, 10]) as u32
         } else {
             1
         };
-        let mut postings: Vec<Posting> = Vec::new();
-        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
         let mut remaining = amount;
-        for line_no in 1..=n_lines {
-            let net = if line_no == n_lines {
-                remaining
-            } else {
-                Money(remaining.0 * i64::from(between(rng, 30, 60)) / 100 / 100 * 100)
-            };
-            remaining -= net;
+        let lines = (1..=n_lines)
+            .map(|line_no| {
+                let net = if line_no == n_lines {
+                    remaining
+                } else {
+                    Money(remaining.0 * i64::from(between(rng, 30, 60)) / 100 / 100 * 100)
+                };
+                remaining -= net;
+                BillLine {
+                    product: None,
+                    description: bill_line_description(spend, line_no, date),
+                    quantity: 1,
+                    unit_price: net,
+                }
+            })
+            .collect();
+        let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
+        let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
+        self.book_bill(sink, date, vendor, key, rng, lines, account, tax);
+    }
+
+    /// Emits a bill and its lines, and schedules its posting and payments.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn book_bill(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        vendor: usize,
+        key: Key,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        lines: Vec<BillLine>,
+        account: usize,
+        tax: usize,
+    ) -> Uuid {
+        let number = self.next_number("BILL", date);
+        let party = &self.vendors[vendor];
+        let id = key.id();
+        let due = add_days(date, party.terms_days);
+        let rate = self.company.tax_rates[tax].rate;
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        for (n, line) in lines.into_iter().enumerate() {
+            let line_no = n as u32 + 1;
+            let net = line.unit_price.times(i64::from(line.quantity));
             let line_tax = net.apply(rate);
             subtotal += net;
             tax_total += line_tax;
@@ -563,10 +637,10 @@ impl<'a> CompanySim<'a> {
                 company_id: self.id,
                 document_id: id,
                 line_no,
-                product_id: None,
-                description: bill_line_description(spend, line_no, date),
-                quantity: 1,
-                unit_price: net,
+                product_id: line.product,
+                description: line.description,
+                quantity: line.quantity,
+                unit_price: line.unit_price,
                 net_amount: net,
                 tax_rate_id: self.tax_ids[tax],
                 tax_amount: line_tax,
@@ -575,9 +649,11 @@ impl<'a> CompanySim<'a> {
         }
         let total = subtotal + tax_total;
         self.tax.input += tax_total;
-        postings.push((account, subtotal));
-        postings.push((self.accounts.tax_input, tax_total));
-        postings.push((self.accounts.payable, -total));
+        let postings = vec![
+            (account, subtotal),
+            (self.accounts.tax_input, tax_total),
+            (self.accounts.payable, -total),
+        ];
         let plan = settlements(rng, Payer::Company, party.behaviour, date, due, total);
         let paid = paid_by(&plan, self.as_of);
         let description = format!("Bill {number} from {}", party.name);
@@ -609,6 +685,7 @@ impl<'a> CompanySim<'a> {
             },
         );
         self.schedule_settlements(doc, &plan);
+        id
     }
 
     /// Net amount of one bill: fixed costs stay flat, the rest follow the season.

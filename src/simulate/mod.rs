@@ -15,6 +15,7 @@ mod calendar;
 mod catalog;
 mod company;
 mod draw;
+mod inventory;
 mod keys;
 mod ledger;
 mod parties;
