@@ -17,11 +17,11 @@ use super::calendar::{
     previous_business_day,
 };
 use super::catalog::{CatalogContext, Product};
-use super::draw::{between, chance, count_with_mean, weighted};
+use super::draw::{between, weighted};
 use super::keys::{Key, derived_id};
 use super::ledger::{Ledger, Posting, Source, Violation};
 use super::parties::{Party, PartyContext};
-use super::plans::{Payer, Settlement, settlements};
+use super::plans::{Payer, Plan, Settlement, settlements};
 use super::rows::{AllocationRow, DocumentRow, LineRow, PaymentRow, Row, RowSink};
 use super::{catalog, parties, setup};
 use crate::model::{
@@ -69,6 +69,10 @@ pub(super) enum Event {
     Refund {
         credit: u64,
     },
+    /// The rest of a customer's debt is written off as bad.
+    WriteOff {
+        doc: u64,
+    },
 }
 
 impl Event {
@@ -78,6 +82,7 @@ impl Event {
             Event::Post { doc, .. } | Event::Settle { doc, .. } => Some(*doc),
             Event::Credit { invoice, .. } => Some(*invoice),
             Event::Refund { credit } => Some(*credit),
+            Event::WriteOff { doc } => Some(*doc),
             Event::Posting(_) => None,
         }
     }
@@ -156,6 +161,7 @@ pub struct CompanySim<'a> {
     pub(super) tax: super::tax_returns::TaxPosition,
     pub(super) payroll: super::payroll::PayrollState,
     pub(super) stock: super::inventory::Stock,
+    pub(super) pacing: super::targets::Pacing,
     /// First day of the simulated window.
     pub(super) start: NaiveDate,
 }
@@ -207,10 +213,12 @@ impl<'a> CompanySim<'a> {
             tax: Default::default(),
             payroll: Default::default(),
             stock: Default::default(),
+            pacing: Default::default(),
             start,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
+        sim.pacing = super::targets::Pacing::new(sim.seed, company, &sim.customers, &sim.vendors);
         sim.hire(sink, start);
         sim.open_stock(sink, start);
         sim.emit_periods(sink, start, scenario.calendar.months);
@@ -320,6 +328,7 @@ impl<'a> CompanySim<'a> {
         offset: u32,
     ) -> Result<(), Violation> {
         let first = month_start(start, offset);
+        self.pacing.observe_month(offset);
         self.schedule_treasury(first);
         self.run_payroll(sink, first, self.start)?;
         self.issue_invoices(sink, first, offset);
@@ -345,25 +354,29 @@ impl<'a> CompanySim<'a> {
 
     fn demand_milli(&self, base: u32, weight: u32, first: NaiveDate, offset: u32) -> u64 {
         let season = u64::from(self.company.activity.seasonality[first.month0() as usize]);
-        let growth = (1000
-            + i64::from(self.company.activity.growth_per_year) * i64::from(offset) / 120)
-            .max(100) as u64;
-        u64::from(base) * u64::from(weight) / 1000 * season / 1000 * growth / 1000
+        let growth = self.pacing.growth_ppm(offset);
+        u64::from(base) * u64::from(weight) / 1000 * season / 1000 * growth / 1_000_000
+    }
+
+    /// Months from the window start to `date`'s month.
+    fn offset_of(&self, date: NaiveDate) -> usize {
+        ((date.year() - self.start.year()) * 12 + date.month() as i32 - self.start.month() as i32)
+            .max(0) as usize
     }
 
     fn issue_invoices(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
         let mut new = Vec::new();
         let month = first.format("%Y%m").to_string();
-        for (i, customer) in self.customers.iter().enumerate() {
+        for i in 0..self.customers.len() {
+            let customer = &self.customers[i];
             let key = customer.key.child("invoice").child(&month);
-            let mut rng = key.stream(self.seed);
             let mean = self.demand_milli(
                 self.company.customers.invoices_per_month.0,
                 customer.weight_milli,
                 first,
                 offset,
             );
-            for k in 1..=count_with_mean(&mut rng, mean) {
+            for k in 1..=self.pacing.invoices_for(i, mean) {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
                 let date = day_in_month(&mut doc_rng, first);
@@ -373,6 +386,7 @@ impl<'a> CompanySim<'a> {
             }
         }
         new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        self.pacing.invoices[offset as usize] += new.len() as u64;
         for (date, customer, key, mut rng) in new {
             self.issue_invoice(sink, date, customer, key, &mut rng);
         }
@@ -448,8 +462,21 @@ impl<'a> CompanySim<'a> {
         self.tax.output += tax_total;
         postings.push((self.accounts.tax_output, -tax_total));
         postings.push((self.accounts.receivable, total));
-        let plan = settlements(rng, Payer::Customer, party.behaviour, date, due, total);
-        let credit = self.plan_credit(rng, &plan, total, first_line);
+        let plan = settlements(
+            rng,
+            Payer::Customer,
+            party.behaviour,
+            date,
+            due,
+            total,
+            self.pacing.customer_scale,
+        );
+        let offset = self.offset_of(date);
+        self.pacing.invoiced[offset] += total;
+        let credit = self.plan_credit(rng, customer, &plan.settlements, total, first_line);
+        let written_off = plan.write_off.filter(|&d| d <= self.as_of).is_some();
+        let paid = paid_by(&plan.settlements, self.as_of);
+        let party = &self.customers[customer];
         let description = format!("Invoice {number} to {}", party.name);
         sink.row(Row::Invoice(&DocumentRow {
             id,
@@ -464,8 +491,16 @@ impl<'a> CompanySim<'a> {
             subtotal,
             tax_total,
             total,
-            amount_due: total - paid_by(&plan, self.as_of),
-            status: settled_status(total, paid_by(&plan, self.as_of), "sent"),
+            amount_due: if written_off {
+                Money::ZERO
+            } else {
+                total - paid
+            },
+            status: if written_off {
+                "written_off"
+            } else {
+                settled_status(total, paid, "sent")
+            },
             credited_id: None,
         }));
         let doc = self.open_doc(Side::Receivable, key, id, number, customer, due);
@@ -500,17 +535,21 @@ impl<'a> CompanySim<'a> {
 
     /// A partial credit and refund of a fully paid invoice, at the refund rate.
     fn plan_credit(
-        &self,
+        &mut self,
         rng: &mut rand_chacha::ChaCha8Rng,
+        customer: usize,
         plan: &[Settlement],
         total: Money,
         line: Option<(Money, usize, usize, Uuid, String)>,
     ) -> Option<(NaiveDate, CreditPlan)> {
-        let refund = chance(rng, self.company.customers.refund_rate);
         let (net, tax, account, product, name) = line?;
         let paid: Money = plan.iter().map(|s| s.amount).sum();
         let last = plan.last()?;
-        if !refund || paid != total {
+        if paid != total
+            || !self
+                .pacing
+                .refund_due(customer, self.company.customers.refund_rate)
+        {
             return None;
         }
         let share = i64::from(between(rng, 20, 100));
@@ -531,9 +570,9 @@ impl<'a> CompanySim<'a> {
     fn issue_bills(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
         let mut new = Vec::new();
         let month = first.format("%Y%m").to_string();
-        for (i, vendor) in self.vendors.iter().enumerate() {
+        for i in 0..self.vendors.len() {
+            let vendor = &self.vendors[i];
             let key = vendor.key.child("bill").child(&month);
-            let mut rng = key.stream(self.seed);
             let spend = vendor.spend.expect("vendors have a spend category");
             let count = if is_fixed_monthly(spend) {
                 1
@@ -544,8 +583,9 @@ impl<'a> CompanySim<'a> {
                     first,
                     offset,
                 );
-                count_with_mean(&mut rng, mean)
+                self.pacing.bills_for(i, mean)
             };
+            let vendor = &self.vendors[i];
             for k in 1..=count {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
@@ -654,8 +694,18 @@ impl<'a> CompanySim<'a> {
             (self.accounts.tax_input, tax_total),
             (self.accounts.payable, -total),
         ];
-        let plan = settlements(rng, Payer::Company, party.behaviour, date, due, total);
-        let paid = paid_by(&plan, self.as_of);
+        let plan = settlements(
+            rng,
+            Payer::Company,
+            party.behaviour,
+            date,
+            due,
+            total,
+            self.pacing.vendor_scale,
+        );
+        let paid = paid_by(&plan.settlements, self.as_of);
+        let offset = self.offset_of(date);
+        self.pacing.billed[offset] += total;
         let description = format!("Bill {number} from {}", party.name);
         sink.row(Row::Bill(&DocumentRow {
             id,
@@ -746,8 +796,8 @@ impl<'a> CompanySim<'a> {
         doc
     }
 
-    fn schedule_settlements(&mut self, doc: u64, plan: &[Settlement]) {
-        for (n, s) in plan.iter().enumerate() {
+    fn schedule_settlements(&mut self, doc: u64, plan: &Plan) {
+        for (n, s) in plan.settlements.iter().enumerate() {
             self.schedule(
                 s.date,
                 2,
@@ -757,6 +807,9 @@ impl<'a> CompanySim<'a> {
                     amount: s.amount,
                 },
             );
+        }
+        if let Some(date) = plan.write_off {
+            self.schedule(date, 3, Event::WriteOff { doc });
         }
     }
 
@@ -807,6 +860,7 @@ impl<'a> CompanySim<'a> {
             Event::Credit { invoice, plan } => self.credit(sink, date, invoice, plan),
             Event::Refund { credit } => self.refund(sink, date, credit),
             Event::Posting(planned) => self.post_planned(sink, date, *planned),
+            Event::WriteOff { doc } => self.write_off(sink, date, doc),
         }
     }
 
@@ -943,6 +997,42 @@ impl<'a> CompanySim<'a> {
         let d = self.docs.get_mut(&doc).expect("open document");
         d.open -= amount;
         d.paid += amount;
+        self.done_with_event(doc);
+        Ok(())
+    }
+
+    /// Moves what is still open on a customer document to bad debts.
+    fn write_off(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        doc: u64,
+    ) -> Result<(), Violation> {
+        let d = &self.docs[&doc];
+        let amount = d.open;
+        let number = d.number.clone();
+        let id = derived_id(d.id, "write-off", 0);
+        let name = self.customers[d.party].name.clone();
+        let postings = [
+            (
+                setup::account_index(self.company, AccountPurpose::BadDebts),
+                amount,
+            ),
+            (self.accounts.receivable, -amount),
+        ];
+        let source = Source {
+            kind: "write_off",
+            id,
+            number: &number,
+        };
+        self.ledger.post(
+            sink,
+            date,
+            format!("Bad debt written off: {name}, {number}"),
+            &source,
+            &postings,
+        )?;
+        self.docs.get_mut(&doc).expect("open document").open = Money::ZERO;
         self.done_with_event(doc);
         Ok(())
     }
@@ -1180,7 +1270,15 @@ impl<'a> CompanySim<'a> {
                 Side::Payable => payables.add(overdue, d.open),
             }
         }
+        let targets = super::targets::achieved(
+            self.company,
+            &self.customers,
+            &self.pacing,
+            &self.month_ends,
+            self.start.month0(),
+        );
         CompanyBooks {
+            targets,
             name: self.company.name.clone(),
             accounts: self.company.accounts.clone(),
             balances: self.ledger.balances().to_vec(),

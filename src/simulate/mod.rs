@@ -24,10 +24,11 @@ mod periods;
 mod plans;
 pub mod rows;
 mod setup;
+mod targets;
 mod tax_returns;
 mod treasury;
 
-pub use books::{Aging, CompanyBooks, MonthEnd};
+pub use books::{Aging, CompanyBooks, MonthEnd, TargetCheck};
 pub use keys::Key;
 pub use ledger::Violation;
 pub use rows::{Row, RowSink, Table};
