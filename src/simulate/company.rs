@@ -292,27 +292,40 @@ impl<'a> CompanySim<'a> {
 
     /// Expected net revenue per month, from the catalog and the customer profile.
     pub(super) fn expected_monthly_revenue(&self) -> Money {
+        self.expected_revenue_from(|_| true)
+    }
+
+    /// Expected net revenue per month from the products `which` selects.
+    fn expected_revenue_from(&self, which: impl Fn(&Product) -> bool) -> Money {
         let total_weight: i64 = self.product_weights.iter().map(|&w| i64::from(w)).sum();
         let weighted_line: i64 = self
             .products
             .iter()
-            .map(|p| p.unit_price.0 * i64::from(p.weight) * if p.goods { 30 } else { 13 } / 10)
+            .filter(|p| which(p))
+            .map(|p| p.unit_price.0 * i64::from(p.weight) * if p.goods { 45 } else { 13 } / 10)
             .sum();
         let line = weighted_line / total_weight.max(1);
         let c = &self.company.customers;
         Money(line * 175 / 100 * i64::from(c.count) * i64::from(c.invoices_per_month.0) / 1000)
     }
 
-    /// Splits each spend category's share of revenue over its vendors.
+    /// Splits each spend category's share of revenue over its vendors. Goods
+    /// are costed from stock, so cost-of-sales suppliers follow service revenue.
     fn vendor_budgets(&self) -> Vec<Money> {
         let revenue = self.expected_monthly_revenue();
+        let services = self.expected_revenue_from(|p| !p.goods);
         let count = |cat| self.vendors.iter().filter(|v| v.spend == Some(cat)).count() as i64;
         self.vendors
             .iter()
             .map(|v| {
                 let cat = v.spend.expect("vendors have a spend category");
                 let share = spend_share(cat, self.company.industry);
-                Money(revenue.apply(share).0 / count(cat).max(1))
+                let base = if cat == SpendCategory::CostOfSales {
+                    services
+                } else {
+                    revenue
+                };
+                Money(base.apply(share).0 / count(cat).max(1))
             })
             .collect()
     }

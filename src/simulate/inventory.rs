@@ -221,7 +221,7 @@ impl CompanySim<'_> {
             }];
             let inventory = setup::account_index(self.company, AccountPurpose::Inventory);
             let tax = setup::tax_index(self.company, stock_tax_kind(self.company.country));
-            let supplier = self.stock_supplier();
+            let supplier = self.stock_supplier(order);
             let mut rng = bill_key.stream(self.seed);
             self.book_bill(
                 sink, arrived, supplier, bill_key, &mut rng, lines, inventory, tax,
@@ -229,11 +229,19 @@ impl CompanySim<'_> {
         }
     }
 
-    /// The first vendor that supplies goods for resale.
-    fn stock_supplier(&self) -> usize {
-        self.vendors
+    /// Orders rotate over the vendors that supply goods for resale, so that
+    /// no single supplier's payment habits set the company's DPO.
+    fn stock_supplier(&self, order: u32) -> usize {
+        let suppliers: Vec<usize> = self
+            .vendors
             .iter()
-            .position(|v| v.spend == Some(crate::model::SpendCategory::CostOfSales))
+            .enumerate()
+            .filter(|(_, v)| v.spend == Some(crate::model::SpendCategory::CostOfSales))
+            .map(|(i, _)| i)
+            .collect();
+        suppliers
+            .get(order as usize % suppliers.len().max(1))
+            .copied()
             .unwrap_or(0)
     }
 

@@ -173,7 +173,9 @@ pub fn expected_days_milli(payer: Payer, mix: PayerMix, terms: &[TermShare], sca
 /// capped as `settlements` does, in thousandths of a day.
 fn stretched_mean_milli(lo: u32, hi: u32, scale: Milli) -> i64 {
     let cap = u64::from(WRITE_OFF_DAYS - 5);
-    let total: u64 = (lo..=hi).map(|d| (u64::from(d) * u64::from(scale.0) / 1000).min(cap)).sum();
+    let total: u64 = (lo..=hi)
+        .map(|d| (u64::from(d) * u64::from(scale.0) / 1000).min(cap))
+        .sum();
     (total * 1000 / u64::from(hi - lo + 1)) as i64
 }
 

@@ -143,8 +143,10 @@ pub fn achieved(
     start_month0: u32,
 ) -> Vec<TargetCheck> {
     let complete = pacing.invoices.len().saturating_sub(1).max(1);
-    let last = complete.min(12);
-    let from = complete - last;
+    // The window opens with no receivables or payables: skip two months of
+    // ramp-up, then take up to the last twelve complete months.
+    let from = complete.saturating_sub(12).max(2.min(complete - 1));
+    let last = complete - from;
     let mut checks = Vec::new();
     let days = |balances: Vec<Money>, flows: &[Money]| {
         let average: i64 = balances.iter().map(|m| m.0).sum::<i64>() / balances.len().max(1) as i64;
@@ -194,8 +196,9 @@ pub fn achieved(
             / season(offset).max(1)
             / trend(offset).max(1)
     };
-    if complete >= 12 {
-        let half = 6;
+    if complete >= 8 {
+        // Compare the first and last (up to) six complete months.
+        let half = (complete / 2).min(6);
         let seasonal_mean = |range: std::ops::Range<usize>| {
             range
                 .map(|o| pacing.invoices[o] as i64 * 1000 / season(o).max(1))
