@@ -68,13 +68,29 @@ pub fn is_credential_column(table: &str, column: &str) -> bool {
         .any(|(t, c)| *t == table && *c == column)
 }
 
+/// The delete order: children before parents.
+pub fn delete_order() -> impl Iterator<Item = &'static TenantTable> {
+    TENANT_TABLES.iter().rev()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn companies_come_first() {
+    fn companies_come_first_and_are_deleted_last() {
         assert_eq!(TENANT_TABLES[0].name, "core.companies");
-        assert_eq!(position("core.api_tokens"), Some(5));
+        assert_eq!(
+            delete_order().last().map(|t| t.name),
+            Some("core.companies")
+        );
+    }
+
+    #[test]
+    fn tokens_are_deleted_before_users() {
+        let order: Vec<_> = delete_order().map(|t| t.name).collect();
+        let tokens = order.iter().position(|n| *n == "core.api_tokens");
+        let users = order.iter().position(|n| *n == "core.users");
+        assert!(tokens < users, "{order:?}");
     }
 }
