@@ -178,9 +178,11 @@ fn the_audit_row_records_what_testers_changed() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(sha, expected_sha);
-    // 31 fixture rows + 1 added role + 3 tokens - 1 removed allocation.
-    assert_eq!(row.get::<_, i64>(3), 34);
-    assert_eq!(row.get::<_, i64>(4), 31);
+    // Deleted: the added role and the three tokens. Written: the customer
+    // restored and the allocation put back. Nothing else was touched.
+    assert_eq!(row.get::<_, i64>(3), 4);
+    assert_eq!(row.get::<_, i64>(4), 2);
+    assert_eq!(summary["strategy"], "merge");
     assert!(row.get::<_, i64>(5) >= 0);
     let changes: serde_json::Value = row.get(6);
     assert_eq!(changes["tables"], expected);
@@ -202,7 +204,7 @@ fn dry_run_reports_and_changes_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("dry run"), "{stdout}");
     assert!(
-        stdout.contains("would delete 33 rows, load 31 rows"),
+        stdout.contains("would delete 2 rows, write 1 rows (merge)"),
         "{stdout}"
     );
     assert!(stdout.contains("sales.customers: +0 ~1 -0"), "{stdout}");
@@ -269,15 +271,78 @@ fn reset_compiles_a_spec_in_memory() {
             "--json",
         ])
     };
-    assert_success(&run(), "reset from a spec");
+    let first = run();
+    assert_success(&first, "reset from a spec");
+    let first = support::json_line(&first);
+    assert_eq!(first["strategy"], "insert");
+    assert!(first["rows_loaded"].as_i64().unwrap() > 0);
     let out = run();
     assert_success(&out, "second reset from a spec");
     let summary = support::json_line(&out);
-    let loaded = summary["rows_loaded"].as_i64().unwrap();
-    assert!(loaded > 0);
+    assert_eq!(summary["strategy"], "merge");
+    assert_eq!(summary["rows_loaded"], 0);
     assert_eq!(summary["tester_changes"], serde_json::json!({}));
     assert_eq!(
         db.count("SELECT count(*) FROM core.companies WHERE is_demo"),
         summary["company_ids"].as_array().unwrap().len() as i64
     );
+}
+
+#[test]
+fn a_unique_clash_falls_back_to_a_full_replace_with_the_same_result() {
+    let db = TestDb::with_fixture_loaded();
+    let snapshot = db.tenant_checksum(FIXTURE_COMPANY, false);
+    // The tester renumbers the customer and creates a new one with its number:
+    // restoring the old row first would collide on (company_id, number).
+    db.client()
+        .batch_execute(&format!(
+            "UPDATE sales.customers SET number = 'C-OLD';
+             INSERT INTO sales.customers (id, company_id, number, name, email, phone, address_line1,
+                 city, postcode, country, payment_terms_days, created_on)
+             VALUES ('d0000000-0000-4000-8000-0000000000f1', '{FIXTURE_COMPANY}', 'C0001', 'New',
+                 'n@example.test', '0', 'x', 'y', 'z', 'GB', 0, '2025-07-01');"
+        ))
+        .unwrap();
+    let out = db.reset(&["--json"]);
+    assert_success(&out, "reset");
+    let summary = support::json_line(&out);
+    assert_eq!(summary["strategy"], "full");
+    assert_eq!(
+        summary["tester_changes"]["sales.customers"],
+        serde_json::json!({"added": 1, "changed": 1, "removed": 0})
+    );
+    assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, false), snapshot);
+}
+
+#[test]
+fn rows_pointed_at_tester_rows_are_restored_by_the_merge() {
+    let db = TestDb::with_fixture_loaded();
+    let snapshot = db.tenant_checksum(FIXTURE_COMPANY, false);
+    // A new invoice, and an existing line moved onto it: the line must be put
+    // back before the new invoice can go.
+    db.client()
+        .batch_execute(&format!(
+            "INSERT INTO sales.invoices (id, company_id, customer_id, kind, number, issue_date,
+                 due_date, currency, subtotal, tax_total, total, amount_due, status)
+             VALUES ('d0000000-0000-4000-8000-0000000000f2', '{FIXTURE_COMPANY}',
+                 'd0000000-0000-4000-8000-000000000071', 'invoice', 'INV-9999', '2025-07-01',
+                 '2025-08-01', 'GBP', 0, 0, 0, 0, 'sent');
+             UPDATE sales.invoice_lines SET invoice_id = 'd0000000-0000-4000-8000-0000000000f2'
+             WHERE id = 'd0000000-0000-4000-8000-0000000000a2';
+             DELETE FROM ledger.journal_lines WHERE line_no = 3;"
+        ))
+        .unwrap();
+    let out = db.reset(&["--json"]);
+    assert_success(&out, "reset");
+    let summary = support::json_line(&out);
+    assert_eq!(summary["strategy"], "merge");
+    assert_eq!(
+        summary["tester_changes"],
+        serde_json::json!({
+            "ledger.journal_lines": {"added": 0, "changed": 0, "removed": 1},
+            "sales.invoice_lines": {"added": 0, "changed": 1, "removed": 0},
+            "sales.invoices": {"added": 1, "changed": 0, "removed": 0},
+        })
+    );
+    assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, false), snapshot);
 }

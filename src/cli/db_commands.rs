@@ -272,6 +272,7 @@ fn summary_json(outcome: &Outcome) -> String {
         "dump_sha256": outcome.dump_sha256,
         "rows_deleted": outcome.rows_deleted,
         "rows_loaded": outcome.rows_loaded,
+        "strategy": outcome.strategy.as_str(),
         "credentials_issued": outcome.credentials_issued,
         "credential_mode": outcome.credential_mode,
         "tester_changes": changes,
@@ -286,20 +287,22 @@ fn print_summary(outcome: &Outcome, outputs: &CredentialOutputs) {
     let seconds = outcome.duration_ms as f64 / 1000.0;
     if outcome.dry_run {
         println!(
-            "dry run of {} {}: would delete {} rows, load {} rows and issue {} credentials; nothing was changed ({seconds:.2}s)",
+            "dry run of {} {}: would delete {} rows, write {} rows ({}) and issue {} credentials; nothing was changed ({seconds:.2}s)",
             outcome.action.as_str(),
             outcome.scenario,
             outcome.rows_deleted,
             outcome.rows_loaded,
+            outcome.strategy.as_str(),
             outcome.credentials_issued
         );
     } else {
         println!(
-            "{} {}: deleted {} rows, loaded {} rows, issued {} credentials ({}) in {seconds:.2}s; audit row {}",
+            "{} {}: deleted {} rows, wrote {} rows ({}), issued {} credentials ({}) in {seconds:.2}s; audit row {}",
             outcome.action.as_str(),
             outcome.scenario,
             outcome.rows_deleted,
             outcome.rows_loaded,
+            outcome.strategy.as_str(),
             outcome.credentials_issued,
             outcome.credential_mode,
             outcome

@@ -7,8 +7,8 @@
 
 use uuid::Uuid;
 
-use super::changes::TesterChanges;
 use super::error::DbError;
+use super::snapshot::TesterChanges;
 
 pub struct AuditEntry<'a> {
     pub action: &'a str,
@@ -18,6 +18,7 @@ pub struct AuditEntry<'a> {
     pub dump_sha256: &'a str,
     pub rows_deleted: u64,
     pub rows_loaded: u64,
+    pub strategy: &'a str,
     pub credentials_issued: usize,
     pub credential_mode: &'a str,
     pub duration_ms: u64,
@@ -36,8 +37,8 @@ pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Resu
         .query_one(
             "INSERT INTO demoforge.audit_log (action, operator, scenario, company_ids, \
                dump_sha256, rows_deleted, rows_loaded, credentials_issued, credential_mode, \
-               duration_ms, tester_changes, demoforge_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+               duration_ms, tester_changes, demoforge_version, strategy) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             &[
                 &entry.action,
                 &entry.operator,
@@ -51,6 +52,7 @@ pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Resu
                 &as_i64(entry.duration_ms),
                 &changes,
                 &env!("CARGO_PKG_VERSION"),
+                &entry.strategy,
             ],
         )
         .map_err(fail)?;

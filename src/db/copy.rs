@@ -31,9 +31,20 @@ fn copy_block(
     block: &Block<'_>,
     progress: &Progress,
 ) -> Result<u64, DbError> {
+    copy_block_into(tx, block, &quote_qualified(block.table), progress)
+}
+
+/// Copies a block into `target`, an already quoted table name (the live table
+/// or a temp table shaped like it).
+pub fn copy_block_into(
+    tx: &mut postgres::Transaction<'_>,
+    block: &Block<'_>,
+    target: &str,
+    progress: &Progress,
+) -> Result<u64, DbError> {
     let phase = format!("copying rows into {}", block.table);
     let mut writer = tx
-        .copy_in(&copy_statement(block))
+        .copy_in(&copy_statement(block, target))
         .map_err(|e| DbError::from_pg(&phase, e))?;
     for chunk in block.data.chunks(CHUNK) {
         writer.write_all(chunk).map_err(|e| from_io(&phase, e))?;
@@ -45,13 +56,9 @@ fn copy_block(
 
 /// Names were checked against the known tables and as plain identifiers by
 /// the parser; quoting them anyway keeps the statement injection-proof.
-fn copy_statement(block: &Block<'_>) -> String {
+fn copy_statement(block: &Block<'_>, target: &str) -> String {
     let columns: Vec<String> = block.columns.iter().map(|c| quote(c)).collect();
-    format!(
-        "COPY {} ({}) FROM STDIN",
-        quote_qualified(block.table),
-        columns.join(", ")
-    )
+    format!("COPY {target} ({}) FROM STDIN", columns.join(", "))
 }
 
 pub fn quote(identifier: &str) -> String {

@@ -107,10 +107,13 @@ pub fn personas(dump: &Dump<'_>) -> Vec<Persona> {
         .collect()
 }
 
-/// Issues credentials for all personas, hashing on every core: bcrypt at
-/// Laravel's cost takes tens of milliseconds per password.
+/// Issues credentials for all personas. bcrypt at Laravel's cost takes tens
+/// of milliseconds per password, so hashing is spread over every core but one:
+/// that one is left to PostgreSQL, which usually runs on the same machine and
+/// is busy with the COPY while this runs.
 pub fn issue(personas: &[Persona], policy: &Policy) -> Result<Vec<Issued>, DbError> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers =
+        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
     let chunk = personas.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = personas

@@ -4,11 +4,18 @@
 //! Input: whether stderr is an interactive terminal (decided by the caller)
 //! and row counts as they stream. Output: an indicatif bar on stderr. Invariant:
 //! with progress disabled nothing is printed, so cron logs and `--json` stay clean.
+//! `DEMOFORGE_TIMINGS=1` additionally prints how long each phase took on
+//! stderr when the run finishes, for benchmarking and troubleshooting.
+
+use std::cell::RefCell;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// Phase names with their start times, when timings are on.
+    timings: Option<RefCell<Vec<(&'static str, Instant)>>>,
 }
 
 impl Progress {
@@ -25,15 +32,24 @@ impl Progress {
                 );
                 bar
             }),
+            timings: std::env::var_os("DEMOFORGE_TIMINGS")
+                .is_some_and(|v| v == "1")
+                .then(|| RefCell::new(vec![("connecting", Instant::now())])),
         }
     }
 
     /// A progress that never prints.
     pub fn hidden() -> Progress {
-        Progress { bar: None }
+        Progress {
+            bar: None,
+            timings: None,
+        }
     }
 
     pub fn phase(&self, message: &'static str) {
+        if let Some(timings) = &self.timings {
+            timings.borrow_mut().push((message, Instant::now()));
+        }
         if let Some(bar) = &self.bar {
             bar.set_message(message);
             bar.tick();
@@ -57,6 +73,15 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+        if let Some(timings) = &self.timings {
+            let mut phases = timings.borrow_mut();
+            phases.push(("done", Instant::now()));
+            for pair in phases.windows(2) {
+                let ms = pair[1].1.duration_since(pair[0].1).as_secs_f64() * 1000.0;
+                eprintln!("demoforge: {:<12} {ms:8.1} ms", pair[0].0);
+            }
+            phases.clear();
         }
     }
 }

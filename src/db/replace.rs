@@ -1,13 +1,15 @@
-//! Load and reset: replace a demo tenant with a dump's snapshot.
+//! Load and reset: bring a demo tenant to a dump's snapshot.
 //!
 //! Input: the dump's bytes, a connection URL and [`Options`]. Output: an
 //! [`Outcome`]. Invariants: the dump is parsed and checked before connecting;
 //! everything else runs in one transaction under the company's advisory lock:
-//! refuse a non-demo company, delete the tenant (children first, scoped by
-//! company), reload the snapshot through COPY, issue credentials, write the
-//! audit row. Credential files are renamed into place only after the commit.
-//! A failure or a kill at any point before the commit leaves the tenant as it
-//! was; a dry run rolls the transaction back and writes no files.
+//! refuse a non-demo company; if the tenant exists, stage the snapshot in temp
+//! tables, summarise what testers changed, then restore the snapshot (merge,
+//! or delete-and-copy on a constraint clash); otherwise COPY it in. Then
+//! store fresh credential hashes and write the audit row. Credential files are
+//! renamed into place only after the commit. A failure or a kill at any point
+//! before the commit leaves the tenant as it was; a dry run rolls back and
+//! writes no files.
 
 use std::time::Instant;
 
@@ -15,13 +17,77 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::{self, AuditEntry};
-use super::changes::{self, TesterChanges};
 use super::credentials::{self, Issued, Policy};
 use super::credentials_file::{CredentialOutputs, FileMeta};
 use super::error::DbError;
+use super::merge::{self, Written};
 use super::progress::Progress;
+use super::snapshot::{self, Snapshot, TesterChanges};
 use super::test_hook::pause_point;
 use super::{copy, credentials_store, dump, guard, lock};
+
+/// How the tenant was brought to the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The companies did not exist: the snapshot was copied in.
+    Insert,
+    /// Only rows that differ from the snapshot were written or deleted.
+    Merge,
+    /// The merge hit a constraint; the tenant was deleted and copied in.
+    Full,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Insert => "insert",
+            Strategy::Merge => "merge",
+            Strategy::Full => "full",
+        }
+    }
+}
+
+struct Plan {
+    strategy: Strategy,
+    written: Written,
+    tester_changes: Option<TesterChanges>,
+}
+
+/// Merges in a savepoint; on a constraint violation, rolls the merge back and
+/// replaces the whole tenant instead. Both leave exactly the snapshot.
+fn restore(
+    tx: &mut postgres::Transaction<'_>,
+    dump: &dump::Dump<'_>,
+    snapshot: &Snapshot,
+    ids: &[Uuid],
+    progress: &Progress,
+) -> Result<(Strategy, Written), DbError> {
+    let mut savepoint = tx
+        .savepoint("demoforge_merge")
+        .map_err(|e| DbError::from_pg("starting the merge", e))?;
+    match merge::merge(&mut savepoint, snapshot, ids) {
+        Ok(written) => {
+            savepoint
+                .commit()
+                .map_err(|e| DbError::from_pg("finishing the merge", e))?;
+            pause_point("deleted");
+            pause_point("copied");
+            Ok((Strategy::Merge, written))
+        }
+        Err(e) if e.is_constraint_violation() => {
+            drop(savepoint);
+            progress.phase("deleting");
+            let deleted = merge::delete_all(tx, ids)?;
+            pause_point("deleted");
+            progress.phase("copying");
+            progress.set_total(dump.total_rows());
+            let written = copy::copy_blocks(tx, &dump.blocks, progress)?;
+            pause_point("copied");
+            Ok((Strategy::Full, Written { deleted, written }))
+        }
+        Err(e) => Err(e),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -54,7 +120,10 @@ pub struct Outcome {
     pub company_ids: Vec<Uuid>,
     pub dump_sha256: String,
     pub rows_deleted: u64,
+    /// Rows written from the snapshot: all of them for a first load or a full
+    /// replace, only the changed and missing ones for a merge.
     pub rows_loaded: u64,
+    pub strategy: Strategy,
     pub credentials_issued: usize,
     pub credential_mode: String,
     /// `None` when the tenant did not exist before.
@@ -91,6 +160,7 @@ pub fn replace_tenant(
             }
         };
 
+        progress.phase("begin");
         let mut tx = client
             .transaction()
             .map_err(|e| DbError::from_pg("starting the transaction", e))?;
@@ -99,26 +169,45 @@ pub fn replace_tenant(
         pause_point("locked");
         let existed = guard::check_companies(&mut tx, &ids)?;
 
-        progress.phase("deleting");
-        let deleted = changes::delete_tenant(&mut tx, &dump, &ids)?;
-        pause_point("deleted");
-
-        progress.phase("copying");
-        progress.set_total(dump.total_rows());
-        let rows_loaded = copy::copy_blocks(&mut tx, &dump.blocks, progress)?;
-        pause_point("copied");
-
-        progress.phase("comparing");
-        let tester_changes = if existed {
-            Some(changes::summarise(&mut tx, &dump, &ids, &deleted)?)
+        let plan = if existed {
+            progress.phase("staging");
+            progress.set_total(dump.total_rows());
+            let snapshot = snapshot::stage(&mut tx, &dump.blocks, progress)?;
+            progress.phase("comparing");
+            let changes = snapshot::summarise(&mut tx, &snapshot, &ids)?;
+            pause_point("compared");
+            progress.phase("merging");
+            let (strategy, written) = restore(&mut tx, &dump, &snapshot, &ids, progress)?;
+            Plan {
+                strategy,
+                written,
+                tester_changes: Some(changes),
+            }
         } else {
-            None
+            progress.phase("copying");
+            progress.set_total(dump.total_rows());
+            pause_point("deleted");
+            let rows = copy::copy_blocks(&mut tx, &dump.blocks, progress)?;
+            pause_point("copied");
+            Plan {
+                strategy: Strategy::Insert,
+                written: Written {
+                    deleted: 0,
+                    written: rows,
+                },
+                tester_changes: None,
+            }
         };
+        let tester_changes = plan.tester_changes.clone();
+        let deleted_rows = plan.written.deleted;
+        let rows_loaded = plan.written.written;
 
-        progress.phase("credentials");
+        progress.phase("hashing");
         let issued = join_hashing()?;
+        progress.phase("credentials");
         credentials_store::store(&mut tx, &issued)?;
         pause_point("credentials");
+        progress.phase("audit");
 
         let credential_mode = options.policy.mode_label();
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -134,8 +223,9 @@ pub fn replace_tenant(
                     scenario: &scenario,
                     company_ids: &ids,
                     dump_sha256: &dump_sha256,
-                    rows_deleted: deleted.rows,
+                    rows_deleted: deleted_rows,
                     rows_loaded,
+                    strategy: plan.strategy.as_str(),
                     credentials_issued: issued.len(),
                     credential_mode: &credential_mode,
                     duration_ms,
@@ -158,6 +248,7 @@ pub fn replace_tenant(
             };
             let staged = options.outputs.stage(&meta, &issued)?;
             pause_point("staged");
+            progress.phase("commit");
             tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
             staged.publish()?
         };
@@ -169,8 +260,9 @@ pub fn replace_tenant(
             scenario,
             company_ids: ids.clone(),
             dump_sha256: dump_sha256.clone(),
-            rows_deleted: deleted.rows,
+            rows_deleted: deleted_rows,
             rows_loaded,
+            strategy: plan.strategy,
             credentials_issued: if options.dry_run {
                 personas.len()
             } else {
