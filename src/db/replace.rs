@@ -250,7 +250,17 @@ pub fn replace_tenant(
             pause_point("staged");
             progress.phase("commit");
             tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
-            staged.publish()?
+            // The database already holds the new hashes: say so, because the
+            // operator must re-run the reset to get a matching file.
+            staged.publish().map_err(|e| match e {
+                DbError::Write { path, message } => DbError::Write {
+                    path,
+                    message: format!(
+                        "{message} (after the commit: the database has new credentials; run the reset again to get a file that matches)"
+                    ),
+                },
+                other => other,
+            })?
         };
         progress.finish();
 
