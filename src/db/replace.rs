@@ -59,13 +59,14 @@ fn restore(
     tx: &mut postgres::Transaction<'_>,
     dump: &dump::Dump<'_>,
     snapshot: &Snapshot,
+    changes: &TesterChanges,
     ids: &[Uuid],
     progress: &Progress,
 ) -> Result<(Strategy, Written), DbError> {
     let mut savepoint = tx
         .savepoint("demoforge_merge")
         .map_err(|e| DbError::from_pg("starting the merge", e))?;
-    match merge::merge(&mut savepoint, snapshot, ids) {
+    match merge::merge(&mut savepoint, snapshot, changes, ids) {
         Ok(written) => {
             savepoint
                 .commit()
@@ -169,35 +170,7 @@ pub fn replace_tenant(
         pause_point("locked");
         let existed = guard::check_companies(&mut tx, &ids)?;
 
-        let plan = if existed {
-            progress.phase("staging");
-            progress.set_total(dump.total_rows());
-            let snapshot = snapshot::stage(&mut tx, &dump.blocks, progress)?;
-            progress.phase("comparing");
-            let changes = snapshot::summarise(&mut tx, &snapshot, &ids)?;
-            pause_point("compared");
-            progress.phase("merging");
-            let (strategy, written) = restore(&mut tx, &dump, &snapshot, &ids, progress)?;
-            Plan {
-                strategy,
-                written,
-                tester_changes: Some(changes),
-            }
-        } else {
-            progress.phase("copying");
-            progress.set_total(dump.total_rows());
-            pause_point("deleted");
-            let rows = copy::copy_blocks(&mut tx, &dump.blocks, progress)?;
-            pause_point("copied");
-            Plan {
-                strategy: Strategy::Insert,
-                written: Written {
-                    deleted: 0,
-                    written: rows,
-                },
-                tester_changes: None,
-            }
-        };
+        let plan = bring_to_snapshot(&mut tx, &dump, &ids, existed, progress)?;
         let tester_changes = plan.tester_changes.clone();
         let deleted_rows = plan.written.deleted;
         let rows_loaded = plan.written.written;
@@ -246,21 +219,7 @@ pub fn replace_tenant(
                 issued_at: chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             };
-            let staged = options.outputs.stage(&meta, &issued)?;
-            pause_point("staged");
-            progress.phase("commit");
-            tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
-            // The database already holds the new hashes: say so, because the
-            // operator must re-run the reset to get a matching file.
-            staged.publish().map_err(|e| match e {
-                DbError::Write { path, message } => DbError::Write {
-                    path,
-                    message: format!(
-                        "{message} (after the commit: the database has new credentials; run the reset again to get a file that matches)"
-                    ),
-                },
-                other => other,
-            })?
+            commit_with_files(tx, &options.outputs, &meta, &issued, progress)?
         };
         progress.finish();
 
@@ -284,5 +243,68 @@ pub fn replace_tenant(
             files_written,
             duration_ms,
         })
+    })
+}
+
+/// Restores an existing tenant from a staged snapshot, or copies a new one in.
+fn bring_to_snapshot(
+    tx: &mut postgres::Transaction<'_>,
+    dump: &dump::Dump<'_>,
+    ids: &[Uuid],
+    existed: bool,
+    progress: &Progress,
+) -> Result<Plan, DbError> {
+    progress.set_total(dump.total_rows());
+    if !existed {
+        progress.phase("copying");
+        pause_point("deleted");
+        let rows = copy::copy_blocks(tx, &dump.blocks, progress)?;
+        pause_point("copied");
+        return Ok(Plan {
+            strategy: Strategy::Insert,
+            written: Written {
+                deleted: 0,
+                written: rows,
+            },
+            tester_changes: None,
+        });
+    }
+    progress.phase("staging");
+    let snapshot = snapshot::stage(tx, &dump.blocks, progress)?;
+    progress.phase("comparing");
+    let changes = snapshot::summarise(tx, &snapshot, ids)?;
+    pause_point("compared");
+    progress.phase("merging");
+    let (strategy, written) = restore(tx, dump, &snapshot, &changes, ids, progress)?;
+    Ok(Plan {
+        strategy,
+        written,
+        tester_changes: Some(changes),
+    })
+}
+
+/// Stages the credential files, commits, then renames the files into place,
+/// so the files on disk always match what the database holds.
+fn commit_with_files(
+    tx: postgres::Transaction<'_>,
+    outputs: &CredentialOutputs,
+    meta: &FileMeta<'_>,
+    issued: &[Issued],
+    progress: &Progress,
+) -> Result<Vec<std::path::PathBuf>, DbError> {
+    let staged = outputs.stage(meta, issued)?;
+    pause_point("staged");
+    progress.phase("commit");
+    tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
+    // The database already holds the new hashes: say so, because the operator
+    // must run the reset again to get a matching file.
+    staged.publish().map_err(|e| match e {
+        DbError::Write { path, message } => DbError::Write {
+            path,
+            message: format!(
+                "{message} (after the commit: the database has new credentials; run the reset again to get a file that matches)"
+            ),
+        },
+        other => other,
     })
 }
