@@ -38,6 +38,8 @@ pub enum Command {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
+    /// Export the ledger as an hledger or beancount journal.
+    Export(super::export_command::ExportArgs),
     /// Print the reference schema DDL, or apply it with --apply.
     Schema {
         #[arg(long)]

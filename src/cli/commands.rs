@@ -10,6 +10,7 @@ use crate::render::{Compiled, TemplateSet};
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { specs } => validate(&specs),
+        Command::Export(args) => super::export_command::run(&args),
         Command::Schema { templates, target } if target.apply => {
             super::db_commands::schema_apply(templates.as_deref(), &target)
         }
@@ -33,7 +34,7 @@ fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in specs {
         match compile_spec(path) {
-            Ok(scenario) => println!(
+            Ok(scenario) => say!(
                 "{}: ok ({} compan{})",
                 path.display(),
                 scenario.companies.len(),
@@ -68,7 +69,7 @@ fn schema(templates: Option<&Path>) -> ExitCode {
         .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new));
     match rendered {
         Ok(ddl) => {
-            print!("{ddl}");
+            say_raw!("{ddl}");
             ExitCode::SUCCESS
         }
         Err(report) => {
@@ -118,11 +119,18 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
     for path in specs {
         let started = Instant::now();
         let scenario = compile_spec(path).map_err(Failure::invalid)?;
-        let result = compile_scenario(&scenario, &templates).map_err(Failure::invalid)?;
+        let store = crate::output::SpillStore::near(out).map_err(|e| {
+            Failure::io(miette::miette!(
+                "cannot create a temp folder in {}: {e}",
+                out.display()
+            ))
+        })?;
+        let result =
+            compile_scenario(&scenario, &templates, Box::new(store)).map_err(Failure::invalid)?;
         compiled.push((scenario.slug, result, started));
     }
     for (slug, result, started) in compiled {
-        crate::output::write_files(out, &result.files, &templates).map_err(Failure::io)?;
+        crate::output::write_files(out, &result.files).map_err(Failure::io)?;
         let rows: u64 = result.row_counts.iter().map(|(_, n)| n).sum();
         eprintln!(
             "{slug}: wrote {} ({rows} rows) in {} ms",
@@ -136,20 +144,34 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
 fn compile_scenario(
     scenario: &Scenario,
     templates: &TemplateSet,
+    store: Box<dyn crate::render::TableStore>,
 ) -> Result<Compiled, miette::Report> {
-    crate::render::compile(scenario, templates).map_err(miette::Report::new)
+    crate::render::compile(scenario, templates, store).map_err(miette::Report::new)
+}
+
+/// Compiles in memory: for checks and loads of demo-scale scenarios.
+fn compile_in_memory(
+    scenario: &Scenario,
+    templates: &TemplateSet,
+) -> Result<Compiled, miette::Report> {
+    compile_scenario(
+        scenario,
+        templates,
+        Box::new(crate::render::MemoryStore::default()),
+    )
 }
 
 /// Compiles a spec in memory and returns its base dump, for `load` and `reset`.
 pub fn build_dump_bytes(spec: &Path, templates: Option<&Path>) -> Result<Vec<u8>, miette::Report> {
     let templates = crate::output::load_templates(templates)?;
     let scenario = compile_spec(spec)?;
-    let compiled = compile_scenario(&scenario, &templates)?;
+    let compiled = compile_in_memory(&scenario, &templates)?;
     let dump = compiled
         .files
         .first()
         .expect("the dump is always the first file");
-    dump.to_bytes(&templates).map_err(miette::Report::new)
+    dump.to_bytes()
+        .map_err(|e| miette::miette!("cannot render the dump: {e}"))
 }
 
 /// The shipped scenarios, when `check` is given no spec.
@@ -202,13 +224,15 @@ fn check(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> ExitCode {
 /// True when every generated file of `path` matches the disk.
 fn check_one(path: &Path, out: &Path, templates: &TemplateSet) -> Result<bool, miette::Report> {
     let scenario = compile_spec(path)?;
-    let compiled = compile_scenario(&scenario, templates)?;
+    let compiled = compile_in_memory(&scenario, templates)?;
     let mut fresh = true;
     for file in &compiled.files {
-        let bytes = file.to_bytes(templates).map_err(miette::Report::new)?;
+        let bytes = file
+            .to_bytes()
+            .map_err(|e| miette::miette!("cannot render {}: {e}", file.path))?;
         let target = out.join(&file.path);
         match crate::output::compare_file(&target, &bytes) {
-            None => println!("ok       {}", target.display()),
+            None => say!("ok       {}", target.display()),
             Some(diff) => {
                 fresh = false;
                 print_difference(&target, &diff);
@@ -220,25 +244,25 @@ fn check_one(path: &Path, out: &Path, templates: &TemplateSet) -> Result<bool, m
 
 fn print_difference(target: &Path, diff: &crate::output::FileDifference) {
     if diff.missing {
-        println!(
+        say!(
             "missing  {} ({} lines would be written)",
             target.display(),
             diff.added
         );
         return;
     }
-    println!(
+    say!(
         "differs  {}: +{} -{} lines",
         target.display(),
         diff.added,
         diff.removed
     );
     if !diff.tables.is_empty() {
-        println!("         tables: {}", diff.tables.join(", "));
+        say!("         tables: {}", diff.tables.join(", "));
     }
     if let Some((line, old, new)) = &diff.first {
-        println!("         first difference at line {line}:");
-        println!("         - {}", old.as_deref().unwrap_or("(end of file)"));
-        println!("         + {}", new.as_deref().unwrap_or("(end of file)"));
+        say!("         first difference at line {line}:");
+        say!("         - {}", old.as_deref().unwrap_or("(end of file)"));
+        say!("         + {}", new.as_deref().unwrap_or("(end of file)"));
     }
 }

@@ -43,7 +43,7 @@ pub fn schema_apply(templates: Option<&Path>, target: &SchemaTarget) -> ExitCode
     };
     match crate::db::apply_schema(url, &ddl) {
         Ok(()) => {
-            println!("schema applied");
+            say!("schema applied");
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -3,9 +3,13 @@
 //! Input: argv and environment. Output: an exit code. Invariant: user errors are
 //! reported as miette diagnostics with a non-zero exit, never as panics.
 
+// First, so that `say!` is in scope for the command modules below.
+#[macro_use]
+mod stdout;
 mod args;
 mod commands;
 mod db_commands;
+mod export_command;
 
 use std::process::ExitCode;
 

@@ -6,11 +6,13 @@
 //! standard rate.
 
 use super::{
-    Account, AccountKind, AccountPurpose, Bp, Country, Industry, SpendCategory, TaxKind, TaxRate,
+    Account, AccountKind, AccountPurpose, BankAccount, Banking, Bp, Country, FilingFrequency,
+    Industry, InventoryPolicy, Money, PayFrequency, Payroll, SpendCategory, Targets, TaxFiling,
+    TaxKind, TaxRate,
 };
 
 /// Purposes that every chart must cover, whether defaulted or overridden.
-pub const REQUIRED_PURPOSES: [AccountPurpose; 17] = [
+pub const REQUIRED_PURPOSES: [AccountPurpose; 30] = [
     AccountPurpose::Bank,
     AccountPurpose::AccountsReceivable,
     AccountPurpose::AccountsPayable,
@@ -28,6 +30,19 @@ pub const REQUIRED_PURPOSES: [AccountPurpose; 17] = [
     AccountPurpose::Spend(SpendCategory::ProfessionalFees),
     AccountPurpose::Spend(SpendCategory::OfficeSupplies),
     AccountPurpose::Spend(SpendCategory::Travel),
+    AccountPurpose::Inventory,
+    AccountPurpose::FixedAssets,
+    AccountPurpose::CreditCard,
+    AccountPurpose::TaxPayable,
+    AccountPurpose::PayrollLiabilities,
+    AccountPurpose::PensionPayable,
+    AccountPurpose::Wages,
+    AccountPurpose::EmployerTaxes,
+    AccountPurpose::EmployerPension,
+    AccountPurpose::BankCharges,
+    AccountPurpose::InterestIncome,
+    AccountPurpose::BadDebts,
+    AccountPurpose::StockAdjustments,
 ];
 
 /// Currencies the simulation can hold: all have two minor digits.
@@ -53,11 +68,37 @@ pub fn chart_of_accounts(country: Country) -> Vec<Account> {
     use AccountKind::*;
     use AccountPurpose as P;
     use SpendCategory as S;
-    let (tax_out, tax_in, capital) = match country {
-        Country::GB => ("VAT output", "VAT input", "Share capital"),
-        Country::US => ("Sales tax payable", "Sales tax receivable", "Common stock"),
+    let gb = country == Country::GB;
+    let (tax_out, tax_in, capital) = if gb {
+        ("VAT output", "VAT input", "Share capital")
+    } else {
+        (
+            "Sales tax collected",
+            "Sales tax receivable",
+            "Common stock",
+        )
     };
-    let rows: [(&str, &str, AccountKind, AccountPurpose); 17] = [
+    let tax_due = if gb {
+        "VAT due to HMRC"
+    } else {
+        "Sales tax due"
+    };
+    let payroll_due = if gb {
+        "PAYE and NI payable"
+    } else {
+        "Payroll taxes payable"
+    };
+    let pension_due = if gb {
+        "Pension contributions payable"
+    } else {
+        "401(k) contributions payable"
+    };
+    let employer_taxes = if gb {
+        "Employer's National Insurance"
+    } else {
+        "Employer payroll taxes"
+    };
+    let rows: [(&str, &str, AccountKind, AccountPurpose); 30] = [
         ("1000", "Business current account", Asset, P::Bank),
         ("1100", "Accounts receivable", Asset, P::AccountsReceivable),
         ("1200", tax_in, Asset, P::TaxInput),
@@ -95,6 +136,24 @@ pub fn chart_of_accounts(country: Country) -> Vec<Account> {
             Expense,
             P::Spend(S::Travel),
         ),
+        ("1300", "Inventory", Asset, P::Inventory),
+        ("1500", "Office equipment", Asset, P::FixedAssets),
+        ("2050", "Company credit card", Liability, P::CreditCard),
+        ("2150", tax_due, Liability, P::TaxPayable),
+        ("2200", payroll_due, Liability, P::PayrollLiabilities),
+        ("2210", pension_due, Liability, P::PensionPayable),
+        ("4900", "Interest income", Income, P::InterestIncome),
+        ("5100", "Stock adjustments", Expense, P::StockAdjustments),
+        ("7000", "Wages and salaries", Expense, P::Wages),
+        ("7010", employer_taxes, Expense, P::EmployerTaxes),
+        (
+            "7020",
+            "Employer pension contributions",
+            Expense,
+            P::EmployerPension,
+        ),
+        ("7100", "Bank charges", Expense, P::BankCharges),
+        ("7200", "Bad debts", Expense, P::BadDebts),
     ];
     rows.into_iter()
         .map(|(code, name, kind, purpose)| Account {
@@ -147,6 +206,92 @@ pub fn seasonality(name: &str) -> Option<[u32; 12]> {
 }
 
 pub const SEASONALITY_NAMES: [&str; 4] = ["flat", "travel", "retail", "b2b"];
+
+/// Default payroll size by industry: (employees, salaried share in basis points).
+pub fn employees(industry: Industry) -> (u32, u32) {
+    match industry {
+        Industry::Travel => (14, 7_000),
+        Industry::Retail => (22, 3_000),
+        Industry::Software => (18, 9_500),
+        Industry::Manufacturing => (35, 4_000),
+        Industry::ProfessionalServices => (12, 9_000),
+    }
+}
+
+/// One operating account, named after the chart's bank account, and no card.
+pub fn banking(country: Country, chart: &[Account]) -> Banking {
+    let operating = chart
+        .iter()
+        .find(|a| a.purpose == Some(AccountPurpose::Bank))
+        .expect("charts hold a bank account");
+    Banking {
+        accounts: vec![BankAccount {
+            name: operating.name.clone(),
+            account_code: operating.code.clone(),
+            opening_balance: None,
+        }],
+        credit_card: None,
+        monthly_fee: Money(monthly_bank_fee(country)),
+        interest_rate: Bp(50),
+    }
+}
+
+/// Simplified, plausible payroll: GB monthly with auto-enrolment pension
+/// (5% employee, 3% employer); US bi-weekly with a 401(k) (4% and 3% match).
+pub fn payroll(country: Country, industry: Industry) -> Payroll {
+    let (employees, salaried) = employees(industry);
+    let (frequency, pension_employee, pension_employer) = match country {
+        Country::GB => (PayFrequency::Monthly, 500, 300),
+        Country::US => (PayFrequency::BiWeekly, 400, 300),
+    };
+    Payroll {
+        frequency,
+        employees,
+        salaried: Bp(salaried),
+        salary_min: Money(2_600_000),
+        salary_max: Money(7_500_000),
+        hourly_min: Money(1_250),
+        hourly_max: Money(2_200),
+        hours_per_week: 37,
+        pension_employee: Bp(pension_employee),
+        pension_employer: Bp(pension_employer),
+    }
+}
+
+pub fn inventory() -> InventoryPolicy {
+    InventoryPolicy {
+        opening_units: 40,
+        reorder_cover_days: 45,
+        shrinkage: Bp(30),
+        count_every_months: 3,
+        cost_share: Bp(5_500),
+    }
+}
+
+/// GB VAT returns are quarterly; US sales tax returns are often monthly.
+pub fn tax_filing(country: Country) -> TaxFiling {
+    TaxFiling {
+        frequency: match country {
+            Country::GB => FilingFrequency::Quarterly,
+            Country::US => FilingFrequency::Monthly,
+        },
+    }
+}
+
+pub fn targets() -> Targets {
+    Targets {
+        dso_days: None,
+        dpo_days: None,
+    }
+}
+
+/// Bank charges per month, in minor units.
+pub fn monthly_bank_fee(country: Country) -> i64 {
+    match country {
+        Country::GB => 1_250,
+        Country::US => 1_500,
+    }
+}
 
 /// Default population sizes by industry: (customers, vendors, services, goods).
 pub fn population(industry: Industry) -> (u32, u32, u32, u32) {

@@ -69,6 +69,103 @@ pub struct Company {
     pub vendors: VendorProfile,
     pub catalog: Catalog,
     pub activity: Activity,
+    pub banking: Banking,
+    pub payroll: Payroll,
+    pub inventory: InventoryPolicy,
+    pub tax_filing: TaxFiling,
+    pub targets: Targets,
+}
+
+/// The company's bank accounts and card. Every account is in the company's
+/// currency: demoforge does not simulate foreign exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banking {
+    /// At least one. The first is the operating account that every receipt and
+    /// payment goes through; it is the chart's `Bank` account.
+    pub accounts: Vec<BankAccount>,
+    pub credit_card: Option<CreditCard>,
+    /// Charged by the bank on the last business day of each month.
+    pub monthly_fee: Money,
+    /// Yearly interest on positive balances, credited monthly.
+    pub interest_rate: Bp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankAccount {
+    pub name: String,
+    /// Code of the chart account that holds this bank account's book balance.
+    pub account_code: String,
+    /// Balance at the start of the window; `None` lets the simulation size it
+    /// from the business (about three months of costs).
+    pub opening_balance: Option<Money>,
+}
+
+/// A company credit card, used for small purchases and settled monthly from
+/// the operating account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditCard {
+    pub name: String,
+    pub limit: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayFrequency {
+    Weekly,
+    BiWeekly,
+    Monthly,
+}
+
+/// Payroll. With no employees there are no payroll runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payroll {
+    pub frequency: PayFrequency,
+    pub employees: u32,
+    /// Share of employees on an annual salary; the rest are paid by the hour.
+    pub salaried: Bp,
+    pub salary_min: Money,
+    pub salary_max: Money,
+    pub hourly_min: Money,
+    pub hourly_max: Money,
+    pub hours_per_week: u32,
+    pub pension_employee: Bp,
+    pub pension_employer: Bp,
+}
+
+/// How stock of goods is kept. Costing is always weighted average (see
+/// docs/books.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryPolicy {
+    /// Units of each goods product on hand at the start of the window.
+    pub opening_units: u32,
+    /// Reorder when stock covers fewer than this many days of expected sales.
+    pub reorder_cover_days: u32,
+    /// Share of stock lost each month, found at stock counts.
+    pub shrinkage: Bp,
+    /// A stock count every this many months.
+    pub count_every_months: u32,
+    /// Unit cost as a share of the selling price.
+    pub cost_share: Bp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilingFrequency {
+    Monthly,
+    Quarterly,
+}
+
+/// Periodic tax returns (VAT in GB, sales tax in the US).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxFiling {
+    pub frequency: FilingFrequency,
+}
+
+/// Figures the books should show; the build reports what it achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    /// Days sales outstanding.
+    pub dso_days: Option<u32>,
+    /// Days payables outstanding.
+    pub dpo_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,6 +240,21 @@ pub enum AccountPurpose {
     ServiceRevenue,
     GoodsRevenue,
     Spend(SpendCategory),
+    Inventory,
+    FixedAssets,
+    CreditCard,
+    /// Tax due to the authority once a return is filed.
+    TaxPayable,
+    /// Income tax and social contributions withheld or owed, until remitted.
+    PayrollLiabilities,
+    PensionPayable,
+    Wages,
+    EmployerTaxes,
+    EmployerPension,
+    BankCharges,
+    InterestIncome,
+    BadDebts,
+    StockAdjustments,
 }
 
 /// What a vendor sells to the company; each category books to its own account.
@@ -285,7 +397,30 @@ impl Role {
     }
 }
 
+impl Scenario {
+    /// The same scenario with `as_of` moved to `date` and the window start kept:
+    /// what time travel compiles. Months may then exceed the spec's 18.
+    pub fn moved_to(&self, date: NaiveDate) -> Scenario {
+        let mut moved = self.clone();
+        moved.calendar = self.calendar.moved_to(date);
+        moved
+    }
+}
+
 impl Calendar {
+    /// This calendar with `as_of` moved to `date` (on or after the window
+    /// start) and the same start.
+    pub fn moved_to(&self, date: NaiveDate) -> Calendar {
+        use chrono::Datelike;
+        let start = self.start();
+        let months =
+            (date.year() - start.year()) * 12 + date.month() as i32 - start.month() as i32 + 1;
+        Calendar {
+            as_of: date,
+            months: months.max(1) as u32,
+        }
+    }
+
     /// First day of the first simulated month.
     pub fn start(&self) -> NaiveDate {
         use chrono::{Datelike, Months};
@@ -293,5 +428,24 @@ impl Calendar {
         first_of_as_of_month
             .checked_sub_months(Months::new(self.months - 1))
             .expect("validated window stays in range")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_as_of_keeps_the_window_start() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let calendar = Calendar {
+            as_of: d(2026, 11, 15),
+            months: 18,
+        };
+        assert_eq!(calendar.start(), d(2025, 6, 1));
+        let moved = calendar.moved_to(d(2027, 5, 15));
+        assert_eq!((moved.start(), moved.months), (d(2025, 6, 1), 24));
+        let earlier = calendar.moved_to(d(2026, 1, 31));
+        assert_eq!((earlier.start(), earlier.months), (d(2025, 6, 1), 8));
     }
 }

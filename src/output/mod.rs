@@ -5,12 +5,14 @@
 //! changed: each is written to a temp file in its own folder and renamed.
 
 mod compare;
+mod spill;
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use compare::{FileDifference, compare_file};
+pub use spill::SpillStore;
 
 use crate::render::{GeneratedFile, TemplateSet};
 
@@ -50,20 +52,31 @@ pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, miette::Report>
 }
 
 /// Writes every file under `out`, each through a temp file and a rename.
-pub fn write_files(
-    out: &Path,
-    files: &[GeneratedFile],
-    templates: &TemplateSet,
-) -> Result<Vec<PathBuf>, miette::Report> {
+pub fn write_files(out: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, miette::Report> {
     let mut written = Vec::with_capacity(files.len());
     for file in files {
         let path = out.join(&file.path);
         write_atomically(&path, |w| {
-            file.write_to(templates, w).map_err(miette::Report::new)
+            file.write_to(w)
+                .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
         })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `bytes` to `path` through a temp file in the same folder and a
+/// rename, so `path` is either the old file or the complete new one.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), miette::Report> {
+    write_atomically(path, |w| {
+        w.write_all(bytes).map_err(|e| {
+            miette::miette!(
+                help = "check that the output folder is writable and the disk is not full",
+                "cannot write {}: {e}",
+                path.display()
+            )
+        })
+    })
 }
 
 fn write_atomically(
@@ -85,12 +98,11 @@ fn write_atomically(
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let file = fs::File::create(&temp).map_err(|e| io_error("create a temp file for", e))?;
-        let mut writer = BufWriter::with_capacity(1 << 20, file);
-        fill(&mut writer)?;
-        let file = writer
-            .into_inner()
-            .map_err(|e| io_error("write", e.into_error()))?;
+        // Unbuffered on purpose: the dump arrives in large blocks, and a plain
+        // File lets io::copy move spilled tables kernel-side (copy_file_range).
+        let mut file =
+            fs::File::create(&temp).map_err(|e| io_error("create a temp file for", e))?;
+        fill(&mut file)?;
         file.sync_all().map_err(|e| io_error("flush", e))?;
         fs::rename(&temp, path).map_err(|e| io_error("replace", e))
     })();

@@ -13,12 +13,14 @@
 
 pub mod copy_text;
 mod dump;
+mod store;
 mod tables;
 mod templates;
 
 use std::io;
 
 pub use dump::DumpBody;
+pub use store::{MemoryStore, TableStore};
 pub use tables::{columns, qualified_name};
 pub use templates::TemplateSet;
 
@@ -69,9 +71,14 @@ pub struct Compiled {
     pub row_counts: Vec<(&'static str, u64)>,
 }
 
-/// Simulates `scenario` and prepares every generated file.
-pub fn compile(scenario: &Scenario, templates: &TemplateSet) -> Result<Compiled, RenderError> {
-    let body = dump::simulate_into_tables(scenario)?;
+/// Simulates `scenario` and prepares every generated file. The dump's rows
+/// go into `store`; everything else is small and held in memory.
+pub fn compile(
+    scenario: &Scenario,
+    templates: &TemplateSet,
+    store: Box<dyn TableStore>,
+) -> Result<Compiled, RenderError> {
+    let body = dump::simulate_into_store(scenario, templates, store)?;
     let row_counts = body.row_counts();
     let books = body.books.clone();
     let dir = &scenario.slug;
@@ -85,14 +92,6 @@ pub fn compile(scenario: &Scenario, templates: &TemplateSet) -> Result<Compiled,
             content: Content::Text(text),
         });
     }
-    // Rendering the dump once here surfaces template errors before anything is written.
-    if let Some(GeneratedFile {
-        content: Content::Dump(body),
-        ..
-    }) = files.first()
-    {
-        body.render(templates, &mut io::sink())?;
-    }
     Ok(Compiled {
         files,
         books,
@@ -101,31 +100,18 @@ pub fn compile(scenario: &Scenario, templates: &TemplateSet) -> Result<Compiled,
 }
 
 impl GeneratedFile {
-    pub fn write_to(
-        &self,
-        templates: &TemplateSet,
-        out: &mut dyn io::Write,
-    ) -> Result<(), RenderError> {
+    pub fn write_to(&self, out: &mut dyn io::Write) -> io::Result<()> {
         match &self.content {
-            Content::Text(text) => out
-                .write_all(text.as_bytes())
-                .map_err(|e| template_io(&self.path, e)),
-            Content::Dump(body) => body.render(templates, out),
+            Content::Text(text) => out.write_all(text.as_bytes()),
+            Content::Dump(body) => body.write_to(out),
         }
     }
 
-    pub fn to_bytes(&self, templates: &TemplateSet) -> Result<Vec<u8>, RenderError> {
+    pub fn to_bytes(&self) -> io::Result<Vec<u8>> {
         let mut bytes = Vec::new();
-        self.write_to(templates, &mut bytes)?;
+        self.write_to(&mut bytes)?;
         Ok(bytes)
     }
-}
-
-fn template_io(name: &str, e: io::Error) -> RenderError {
-    RenderError::Template(TemplateError {
-        name: name.to_owned(),
-        message: e.to_string(),
-    })
 }
 
 /// The reference schema DDL, from `schema.sql.j2`.

@@ -5,6 +5,8 @@
 //! not only to the rows. Invariant: pure; numbers come from the same simulation
 //! the dump is rendered from.
 
+pub mod export;
+
 use std::fmt::Write;
 
 use crate::model::Money;

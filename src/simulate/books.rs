@@ -27,6 +27,19 @@ impl Aging {
     }
 }
 
+/// Balances the simulation observed at a month end (or at `as_of` for the
+/// last, partial month), from its own subledgers rather than the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthEnd {
+    pub date: chrono::NaiveDate,
+    /// Open customer documents, credit notes negative.
+    pub receivable: Money,
+    /// Open vendor bills.
+    pub payable: Money,
+    /// Bank account balance per the bank's own record of cleared money.
+    pub bank: Money,
+}
+
 #[derive(Debug, Clone)]
 pub struct CompanyBooks {
     pub name: String,
@@ -35,4 +48,5 @@ pub struct CompanyBooks {
     pub balances: Vec<Money>,
     pub receivables: Aging,
     pub payables: Aging,
+    pub month_ends: Vec<MonthEnd>,
 }

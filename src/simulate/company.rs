@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
-use super::books::{Aging, CompanyBooks};
+use super::books::{Aging, CompanyBooks, MonthEnd};
 use super::calendar::{
     add_days, days_between, days_in_month, fiscal_year, month_end, month_start, next_business_day,
     previous_business_day,
 };
 use super::catalog::{CatalogContext, Product};
 use super::draw::{between, chance, count_with_mean, weighted};
-use super::keys::Key;
+use super::keys::{Key, derived_id};
 use super::ledger::{Ledger, Posting, Source, Violation};
 use super::parties::{Party, PartyContext};
 use super::plans::{Payer, Settlement, settlements};
@@ -107,6 +107,10 @@ pub struct CompanySim<'a> {
     events: BTreeMap<(NaiveDate, u8, u64), Event>,
     next_seq: u64,
     numbering: BTreeMap<&'static str, (i32, u32)>,
+    month_ends: Vec<MonthEnd>,
+    /// The last month end whose books were checked; nothing may be dated on
+    /// or before it any more.
+    closed_through: Option<NaiveDate>,
 }
 
 impl<'a> CompanySim<'a> {
@@ -149,6 +153,8 @@ impl<'a> CompanySim<'a> {
             events: BTreeMap::new(),
             next_seq: 0,
             numbering: BTreeMap::new(),
+            month_ends: Vec::new(),
+            closed_through: None,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
@@ -239,9 +245,7 @@ impl<'a> CompanySim<'a> {
     ) -> Result<(), Violation> {
         let revenue = self.expected_monthly_revenue();
         let capital = Money((revenue.0 * 3 / 100_000).max(10) * 100_000);
-        let key = self.key.child("opening");
         let source = Source {
-            key: &key,
             kind: "opening_balance",
             id: self.id,
             number: "OPENING",
@@ -270,7 +274,10 @@ impl<'a> CompanySim<'a> {
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
-        self.check_month_end(cutoff)
+        let month_end = self.check_month_end(cutoff)?;
+        self.month_ends.push(month_end);
+        self.closed_through = Some(cutoff);
+        Ok(())
     }
 
     fn demand_milli(&self, base: u32, weight: u32, first: NaiveDate, offset: u32) -> u64 {
@@ -337,7 +344,7 @@ impl<'a> CompanySim<'a> {
             tax_total += tax;
             postings.push((product.income_account, -net));
             sink.row(Row::InvoiceLine(&LineRow {
-                id: key.child("line").child(line_no).id(),
+                id: derived_id(id, "line", line_no),
                 company_id: self.id,
                 document_id: id,
                 line_no,
@@ -449,7 +456,7 @@ impl<'a> CompanySim<'a> {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
                 let date = if is_fixed_monthly(spend) {
-                    previous_business_day(first.with_day(1 + vendor.index % 27).expect("day <= 28"))
+                    business_day_in_month(first.with_day(1 + vendor.index % 27).expect("day <= 28"))
                 } else {
                     day_in_month(&mut doc_rng, first)
                 };
@@ -503,7 +510,7 @@ impl<'a> CompanySim<'a> {
             subtotal += net;
             tax_total += line_tax;
             sink.row(Row::BillLine(&LineRow {
-                id: key.child("line").child(line_no).id(),
+                id: derived_id(id, "line", line_no),
                 company_id: self.id,
                 document_id: id,
                 line_no,
@@ -656,6 +663,7 @@ impl<'a> CompanySim<'a> {
                 break;
             }
             let ((date, _, _), event) = entry.remove_entry();
+            self.refuse_closed_month(date, &event)?;
             self.apply(sink, date, event)?;
         }
         Ok(())
@@ -705,7 +713,6 @@ impl<'a> CompanySim<'a> {
             .sum();
         let d = &self.docs[&doc];
         let source = Source {
-            key: &d.key,
             kind: document_kind(side, effect),
             id: d.id,
             number: &d.number,
@@ -739,14 +746,14 @@ impl<'a> CompanySim<'a> {
                 detail: format!("payment of {amount} against {} open", d.open),
             });
         }
-        let key = d.key.child("payment").child(n);
+        let payment_id = derived_id(d.id, "payment", n);
         let (parties, control, kind) = match d.side {
             Side::Receivable => (&self.customers, self.accounts.receivable, "receipt"),
             Side::Payable => (&self.vendors, self.accounts.payable, "payment"),
         };
         let party = &parties[d.party];
         let payment = PaymentRow {
-            id: key.id(),
+            id: payment_id,
             company_id: self.id,
             party_id: party.id,
             kind: if d.side == Side::Receivable {
@@ -760,7 +767,7 @@ impl<'a> CompanySim<'a> {
             reference: d.number.clone(),
         };
         let allocation = AllocationRow {
-            id: key.child("allocation").id(),
+            id: derived_id(payment.id, "allocation", 0),
             company_id: self.id,
             payment_id: payment.id,
             document_id: d.id,
@@ -783,7 +790,6 @@ impl<'a> CompanySim<'a> {
         sink.row(row);
         sink.row(alloc);
         let source = Source {
-            key: &key,
             kind,
             id: payment.id,
             number: &d.number,
@@ -806,7 +812,7 @@ impl<'a> CompanySim<'a> {
     ) -> Result<(), Violation> {
         let inv = &self.docs[&invoice];
         let key = inv.key.child("credit");
-        let id = key.id();
+        let id = derived_id(inv.id, "credit", 0);
         let number = self.next_number("CN", date);
         let inv = &self.docs[&invoice];
         let party = &self.customers[inv.party];
@@ -850,7 +856,7 @@ impl<'a> CompanySim<'a> {
             credited_id: Some(inv.id),
         }));
         sink.row(Row::InvoiceLine(&LineRow {
-            id: key.child("line").child(1).id(),
+            id: derived_id(id, "line", 1),
             company_id: self.id,
             document_id: id,
             line_no: 1,
@@ -870,7 +876,6 @@ impl<'a> CompanySim<'a> {
             (self.accounts.receivable, -total),
         ];
         let source = Source {
-            key: &key,
             kind: "credit_note",
             id,
             number: &number,
@@ -901,9 +906,8 @@ impl<'a> CompanySim<'a> {
         let cn = &self.docs[&credit];
         let amount = -cn.open;
         let party = &self.customers[cn.party];
-        let key = cn.key.child("refund");
         let payment = PaymentRow {
-            id: key.id(),
+            id: derived_id(cn.id, "refund", 0),
             company_id: self.id,
             party_id: party.id,
             kind: "refund",
@@ -914,7 +918,7 @@ impl<'a> CompanySim<'a> {
         };
         sink.row(Row::CustomerPayment(&payment));
         sink.row(Row::PaymentAllocation(&AllocationRow {
-            id: key.child("allocation").id(),
+            id: derived_id(payment.id, "allocation", 0),
             company_id: self.id,
             payment_id: payment.id,
             document_id: cn.id,
@@ -926,7 +930,6 @@ impl<'a> CompanySim<'a> {
             (self.accounts.bank, -amount),
         ];
         let source = Source {
-            key: &key,
             kind: "refund",
             id: payment.id,
             number: &cn.number,
@@ -936,6 +939,26 @@ impl<'a> CompanySim<'a> {
         self.docs.get_mut(&credit).expect("open credit note").open = Money::ZERO;
         self.done_with_event(credit);
         Ok(())
+    }
+
+    fn refuse_closed_month(&self, date: NaiveDate, event: &Event) -> Result<(), Violation> {
+        let Some(closed) = self.closed_through.filter(|&c| date <= c) else {
+            return Ok(());
+        };
+        let doc = match event {
+            Event::Post { doc, .. } | Event::Settle { doc, .. } => *doc,
+            Event::Credit { invoice, .. } => *invoice,
+            Event::Refund { credit } => *credit,
+        };
+        Err(Violation {
+            rule: "nothing is booked into a month already closed",
+            document: self
+                .docs
+                .get(&doc)
+                .map_or_else(|| "an event".into(), |d| d.number.clone()),
+            date,
+            detail: format!("dated on or before {closed}, whose books were already checked"),
+        })
     }
 
     /// Forgets a document once nothing is open on it and nothing is pending.
@@ -949,23 +972,18 @@ impl<'a> CompanySim<'a> {
 
     /// Subledgers, recomputed from the open documents, must equal their
     /// control accounts; and the trial balance must be zero.
-    fn check_month_end(&self, date: NaiveDate) -> Result<(), Violation> {
-        for (side, account, name) in [
-            (Side::Receivable, self.accounts.receivable, "AR"),
-            (Side::Payable, self.accounts.payable, "AP"),
-        ] {
-            let subledger: Money = self
-                .docs
-                .values()
-                .filter(|d| d.side == side)
-                .map(|d| d.open)
-                .sum();
-            let control = self.ledger.balance(account);
-            let control = if side == Side::Payable {
-                -control
-            } else {
-                control
-            };
+    fn check_month_end(&self, date: NaiveDate) -> Result<MonthEnd, Violation> {
+        let receivable = self.subledger(Side::Receivable);
+        let payable = self.subledger(Side::Payable);
+        let ties = [
+            (
+                "AR",
+                receivable,
+                self.ledger.balance(self.accounts.receivable),
+            ),
+            ("AP", payable, -self.ledger.balance(self.accounts.payable)),
+        ];
+        for (name, subledger, control) in ties {
             if subledger != control {
                 return Err(Violation {
                     rule: "subledgers tie to their control accounts",
@@ -984,7 +1002,20 @@ impl<'a> CompanySim<'a> {
                 detail: format!("off by {trial}"),
             });
         }
-        Ok(())
+        Ok(MonthEnd {
+            date,
+            receivable,
+            payable,
+            bank: self.ledger.balance(self.accounts.bank),
+        })
+    }
+
+    fn subledger(&self, side: Side) -> Money {
+        self.docs
+            .values()
+            .filter(|d| d.side == side)
+            .map(|d| d.open)
+            .sum()
     }
 
     pub fn finish(self) -> CompanyBooks {
@@ -1003,6 +1034,7 @@ impl<'a> CompanySim<'a> {
             balances: self.ledger.balances().to_vec(),
             receivables,
             payables,
+            month_ends: self.month_ends,
         }
     }
 }
@@ -1036,9 +1068,15 @@ fn settled_status(total: Money, paid: Money, unpaid: &'static str) -> &'static s
 /// at the start of the month) so that documents stay in their month.
 fn day_in_month(rng: &mut rand_chacha::ChaCha8Rng, first: NaiveDate) -> NaiveDate {
     let day = between(rng, 1, days_in_month(first));
-    let date = first.with_day(day).expect("day within month");
+    business_day_in_month(first.with_day(day).expect("day within month"))
+}
+
+/// A weekend day moves back to Friday, or on to Monday when Friday is in the
+/// previous month. Documents must stay in the month being simulated: one
+/// dated earlier would be posted after that month's books were checked.
+fn business_day_in_month(date: NaiveDate) -> NaiveDate {
     let back = previous_business_day(date);
-    if back.month() == first.month() {
+    if back.month() == date.month() {
         back
     } else {
         next_business_day(date)

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::calendar::fiscal_year;
-use super::keys::Key;
+use super::keys::derived_id;
 use super::rows::{JournalEntryRow, JournalLineRow, Row, RowSink};
 use crate::model::Money;
 
@@ -28,7 +28,6 @@ pub type Posting = (usize, Money);
 
 /// What an entry is about, for the journal row and for error messages.
 pub struct Source<'a> {
-    pub key: &'a Key,
     pub kind: &'static str,
     pub id: Uuid,
     pub number: &'a str,
@@ -82,13 +81,14 @@ impl Ledger {
                 detail: format!("debits exceed credits by {total}"),
             });
         }
-        let entry_key = source.key.child("je");
+        let entry_id = derived_id(source.id, "je", 0);
         let entry = JournalEntryRow {
-            id: entry_key.id(),
+            id: entry_id,
             company_id: self.company_id,
             number: self.next_number(date),
             date,
             description,
+            reference: source.number.to_owned(),
             source_type: source.kind,
             source_id: source.id,
         };
@@ -103,7 +103,7 @@ impl Ledger {
                 (Money::ZERO, -amount)
             };
             sink.row(Row::JournalLine(&JournalLineRow {
-                id: entry_key.child(line_no).id(),
+                id: derived_id(entry_id, "line", line_no),
                 company_id: self.company_id,
                 entry_id: entry.id,
                 line_no,

@@ -21,7 +21,7 @@ mod plans;
 pub mod rows;
 mod setup;
 
-pub use books::{Aging, CompanyBooks};
+pub use books::{Aging, CompanyBooks, MonthEnd};
 pub use keys::Key;
 pub use ledger::Violation;
 pub use rows::{Row, RowSink, Table};

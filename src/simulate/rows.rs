@@ -279,6 +279,8 @@ pub struct JournalEntryRow {
     pub number: String,
     pub date: NaiveDate,
     pub description: String,
+    /// Number of the source document, e.g. `INV-2026-00012`.
+    pub reference: String,
     pub source_type: &'static str,
     pub source_id: Uuid,
 }

@@ -124,6 +124,17 @@ pub fn emit_tax_rates(sink: &mut dyn RowSink, company: &Company, ids: &[Uuid], c
 /// The tax rate to use for a kind; a table without that kind falls back to
 /// exempt, then zero, then standard (validation guarantees a standard rate).
 pub fn tax_index(company: &Company, kind: TaxKind) -> usize {
+    let chosen_standard = || {
+        company
+            .tax_rates
+            .iter()
+            .position(|t| t.code == company.catalog.standard_tax_code)
+    };
+    if kind == TaxKind::Standard
+        && let Some(index) = chosen_standard()
+    {
+        return index;
+    }
     [kind, TaxKind::Exempt, TaxKind::Zero, TaxKind::Standard]
         .into_iter()
         .find_map(|k| company.tax_rates.iter().position(|t| t.kind == k))
@@ -179,5 +190,18 @@ pub fn purpose_key(purpose: AccountPurpose) -> &'static str {
         AccountPurpose::ServiceRevenue => "service_revenue",
         AccountPurpose::GoodsRevenue => "goods_revenue",
         AccountPurpose::Spend(s) => super::parties::spend_key(s),
+        AccountPurpose::Inventory => "inventory",
+        AccountPurpose::FixedAssets => "fixed_assets",
+        AccountPurpose::CreditCard => "credit_card",
+        AccountPurpose::TaxPayable => "tax_payable",
+        AccountPurpose::PayrollLiabilities => "payroll_liabilities",
+        AccountPurpose::PensionPayable => "pension_payable",
+        AccountPurpose::Wages => "wages",
+        AccountPurpose::EmployerTaxes => "employer_taxes",
+        AccountPurpose::EmployerPension => "employer_pension",
+        AccountPurpose::BankCharges => "bank_charges",
+        AccountPurpose::InterestIncome => "interest_income",
+        AccountPurpose::BadDebts => "bad_debts",
+        AccountPurpose::StockAdjustments => "stock_adjustments",
     }
 }

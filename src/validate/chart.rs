@@ -20,7 +20,7 @@ pub const KINDS: [(&str, AccountKind); 5] = [
     ("expense", AccountKind::Expense),
 ];
 
-pub const PURPOSES: [(&str, AccountPurpose); 17] = [
+pub const PURPOSES: [(&str, AccountPurpose); 30] = [
     ("bank", AccountPurpose::Bank),
     ("accounts_receivable", AccountPurpose::AccountsReceivable),
     ("accounts_payable", AccountPurpose::AccountsPayable),
@@ -47,17 +47,43 @@ pub const PURPOSES: [(&str, AccountPurpose); 17] = [
         AccountPurpose::Spend(SpendCategory::OfficeSupplies),
     ),
     ("travel", AccountPurpose::Spend(SpendCategory::Travel)),
+    ("inventory", AccountPurpose::Inventory),
+    ("fixed_assets", AccountPurpose::FixedAssets),
+    ("credit_card", AccountPurpose::CreditCard),
+    ("tax_payable", AccountPurpose::TaxPayable),
+    ("payroll_liabilities", AccountPurpose::PayrollLiabilities),
+    ("pension_payable", AccountPurpose::PensionPayable),
+    ("wages", AccountPurpose::Wages),
+    ("employer_taxes", AccountPurpose::EmployerTaxes),
+    ("employer_pension", AccountPurpose::EmployerPension),
+    ("bank_charges", AccountPurpose::BankCharges),
+    ("interest_income", AccountPurpose::InterestIncome),
+    ("bad_debts", AccountPurpose::BadDebts),
+    ("stock_adjustments", AccountPurpose::StockAdjustments),
 ];
 
 /// The kind of account a purpose must sit on.
 pub fn natural_kind(purpose: AccountPurpose) -> AccountKind {
     use AccountPurpose as P;
     match purpose {
-        P::Bank | P::AccountsReceivable | P::TaxInput => AccountKind::Asset,
-        P::AccountsPayable | P::TaxOutput => AccountKind::Liability,
+        P::Bank | P::AccountsReceivable | P::TaxInput | P::Inventory | P::FixedAssets => {
+            AccountKind::Asset
+        }
+        P::AccountsPayable
+        | P::TaxOutput
+        | P::CreditCard
+        | P::TaxPayable
+        | P::PayrollLiabilities
+        | P::PensionPayable => AccountKind::Liability,
         P::ShareCapital | P::RetainedEarnings => AccountKind::Equity,
-        P::ServiceRevenue | P::GoodsRevenue => AccountKind::Income,
-        P::Spend(_) => AccountKind::Expense,
+        P::ServiceRevenue | P::GoodsRevenue | P::InterestIncome => AccountKind::Income,
+        P::Spend(_)
+        | P::Wages
+        | P::EmployerTaxes
+        | P::EmployerPension
+        | P::BankCharges
+        | P::BadDebts
+        | P::StockAdjustments => AccountKind::Expense,
     }
 }
 

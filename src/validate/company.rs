@@ -85,6 +85,7 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
         problems,
     );
     let activity = activity::activity(raw.activity.as_ref(), industry, problems);
+    let banking = defaults::banking(country, &accounts);
     let key = key?;
     Some(Checked {
         key_span: key.span,
@@ -101,6 +102,11 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
             tax_rates,
             customers,
             vendors,
+            banking,
+            payroll: defaults::payroll(country, industry),
+            inventory: defaults::inventory(),
+            tax_filing: defaults::tax_filing(country),
+            targets: defaults::targets(),
             catalog,
             activity,
         },
