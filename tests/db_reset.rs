@@ -346,3 +346,44 @@ fn rows_pointed_at_tester_rows_are_restored_by_the_merge() {
     );
     assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, false), snapshot);
 }
+
+#[test]
+fn the_shipped_dump_loads_and_resets_to_the_same_contents() {
+    let dump = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("generated/demo-travel-co/base-demo.sql");
+    let text = std::fs::read_to_string(&dump).expect("the shipped dump exists");
+    let company = text
+        .lines()
+        .find_map(|l| l.strip_prefix("-- company: "))
+        .and_then(|rest| rest.split(' ').next())
+        .expect("a company line")
+        .to_owned();
+    let db = TestDb::new();
+    db.apply_schema();
+    let run = |command: &str| {
+        let out = demoforge(&[
+            command,
+            dump.to_str().unwrap(),
+            "--database-url",
+            &db.url,
+            "--operator",
+            "test",
+            "--json",
+        ]);
+        assert_success(&out, command);
+        support::json_line(&out)
+    };
+    let loaded = run("load");
+    assert_eq!(loaded["strategy"], "insert");
+    let header_rows: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("-- rows: "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a rows line");
+    assert_eq!(loaded["rows_loaded"], header_rows);
+    let before = db.tenant_checksum(&company, false);
+    let reset = run("reset");
+    assert_eq!(reset["strategy"], "merge");
+    assert_eq!(reset["tester_changes"], serde_json::json!({}));
+    assert_eq!(db.tenant_checksum(&company, false), before);
+}
