@@ -38,11 +38,15 @@ fn plaintexts(creds: &serde_json::Value) -> Vec<String> {
 /// Rows anywhere in the tenant and bookkeeping tables whose text holds `needle`.
 fn rows_containing(db: &TestDb, needle: &str) -> i64 {
     let mut client = db.client();
-    let mut tables: Vec<&str> = demoforge::db::TENANT_TABLES
-        .iter()
+    let mut tables: Vec<String> = demoforge::db::tenant_tables(&mut client)
+        .expect("catalog")
+        .into_iter()
         .map(|t| t.name)
         .collect();
-    tables.extend(["demoforge.audit_log", "demoforge.loads"]);
+    tables.extend([
+        "demoforge.audit_log".to_owned(),
+        "demoforge.loads".to_owned(),
+    ]);
     tables
         .iter()
         .map(|t| {

@@ -31,7 +31,7 @@ fn copy_block(
     block: &Block<'_>,
     progress: &Progress,
 ) -> Result<u64, DbError> {
-    copy_block_into(tx, block, &quote_qualified(block.table), progress)
+    copy_block_into(tx, block, &quote_qualified(&block.table), progress)
 }
 
 /// Copies a block into `target`, an already quoted table name (the live table

@@ -17,10 +17,10 @@
 
 use uuid::Uuid;
 
+use super::catalog::TenantTable;
 use super::copy::{quote, quote_qualified};
 use super::error::DbError;
 use super::snapshot::{Snapshot, Staged, TesterChanges};
-use super::tables;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Written {
@@ -33,13 +33,14 @@ pub struct Written {
 /// a lightly used tenant.
 pub fn merge(
     tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
     snapshot: &Snapshot,
     changes: &TesterChanges,
     ids: &[Uuid],
 ) -> Result<Written, DbError> {
     let mut counts = Written::default();
     for staged in &snapshot.tables {
-        let Some(change) = changes.get(staged.table) else {
+        let Some(change) = changes.get(&staged.table) else {
             continue;
         };
         if staged.has_id && change.changed > 0 {
@@ -49,7 +50,7 @@ pub fn merge(
             counts.written += insert_missing(tx, staged, ids)?;
         }
     }
-    counts.deleted = delete_extra(tx, snapshot, changes, ids)?;
+    counts.deleted = delete_extra(tx, tenant, snapshot, changes, ids)?;
     Ok(counts)
 }
 
@@ -102,14 +103,15 @@ fn insert_missing(
 /// has no block for (API tokens among them: they are reissued).
 fn delete_extra(
     tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
     snapshot: &Snapshot,
     changes: &TesterChanges,
     ids: &[Uuid],
 ) -> Result<u64, DbError> {
     let mut deleted = 0;
-    for table in tables::delete_order() {
-        let added = changes.get(table.name).map_or(0, |c| c.added);
-        let sql = match snapshot.get(table.name) {
+    for table in tenant.iter().rev() {
+        let added = changes.get(&table.name).map_or(0, |c| c.added);
+        let sql = match snapshot.get(&table.name) {
             Some(_) if added == 0 => continue,
             Some(s) => format!(
                 "DELETE FROM {live} l WHERE {scope} AND NOT EXISTS \
@@ -129,19 +131,23 @@ fn delete_extra(
     Ok(deleted)
 }
 
-fn scoped_delete(table: &tables::TenantTable) -> String {
+fn scoped_delete(table: &TenantTable) -> String {
     format!(
         "DELETE FROM {} WHERE {} = ANY($1)",
-        quote_qualified(table.name),
+        quote_qualified(&table.name),
         quote(table.company_column)
     )
 }
 
 /// Deletes every row of the companies, children first; the caller then
 /// copies the snapshot in.
-pub fn delete_all(tx: &mut postgres::Transaction<'_>, ids: &[Uuid]) -> Result<u64, DbError> {
+pub fn delete_all(
+    tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
+    ids: &[Uuid],
+) -> Result<u64, DbError> {
     let mut deleted = 0;
-    for table in tables::delete_order() {
+    for table in tenant.iter().rev() {
         deleted += tx.execute(&scoped_delete(table), &[&ids]).map_err(|e| {
             DbError::from_pg(
                 &format!("deleting the tenant's rows from {}", table.name),

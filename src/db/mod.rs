@@ -10,6 +10,7 @@
 
 mod audit;
 mod bookkeeping;
+mod catalog;
 mod connect;
 mod copy;
 mod credentials;
@@ -29,6 +30,7 @@ mod tables;
 pub mod test_hook;
 
 pub use bookkeeping::BOOKKEEPING_SQL;
+pub use catalog::{TenantTable, tenant_tables};
 pub use connect::connect;
 pub use credentials::{DEFAULT_BCRYPT_COST, Policy, Secret, Source};
 pub use credentials_file::CredentialOutputs;
@@ -38,4 +40,3 @@ pub use replace::{Action, Options, Outcome, Strategy, replace_tenant};
 pub use rotation::{Rotation, today};
 pub use schema::apply_schema;
 pub use snapshot::{TableChanges, TesterChanges};
-pub use tables::{TENANT_TABLES, TenantTable};

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::audit::{self, AuditEntry};
+use super::catalog::{self, TenantTable};
 use super::credentials::{self, Issued, Policy};
 use super::credentials_file::{CredentialOutputs, FileMeta};
 use super::error::DbError;
@@ -58,6 +59,7 @@ struct Plan {
 fn restore(
     tx: &mut postgres::Transaction<'_>,
     dump: &dump::Dump<'_>,
+    tenant: &[TenantTable],
     snapshot: &Snapshot,
     changes: &TesterChanges,
     ids: &[Uuid],
@@ -66,7 +68,7 @@ fn restore(
     let mut savepoint = tx
         .savepoint("demoforge_merge")
         .map_err(|e| DbError::from_pg("starting the merge", e))?;
-    match merge::merge(&mut savepoint, snapshot, changes, ids) {
+    match merge::merge(&mut savepoint, tenant, snapshot, changes, ids) {
         Ok(written) => {
             savepoint
                 .commit()
@@ -78,7 +80,7 @@ fn restore(
         Err(e) if e.is_constraint_violation() => {
             drop(savepoint);
             progress.phase("deleting");
-            let deleted = merge::delete_all(tx, ids)?;
+            let deleted = merge::delete_all(tx, tenant, ids)?;
             pause_point("deleted");
             progress.phase("copying");
             progress.set_total(dump.total_rows());
@@ -169,8 +171,10 @@ pub fn replace_tenant(
         lock::lock_companies(&mut tx, &ids)?;
         pause_point("locked");
         let existed = guard::check_companies(&mut tx, &ids)?;
+        let tenant = catalog::tenant_tables(&mut tx)?;
+        guard::check_tables(&dump, &tenant)?;
 
-        let plan = bring_to_snapshot(&mut tx, &dump, &ids, existed, progress)?;
+        let plan = bring_to_snapshot(&mut tx, &dump, &tenant, &ids, existed, progress)?;
         let tester_changes = plan.tester_changes.clone();
         let deleted_rows = plan.written.deleted;
         let rows_loaded = plan.written.written;
@@ -250,6 +254,7 @@ pub fn replace_tenant(
 fn bring_to_snapshot(
     tx: &mut postgres::Transaction<'_>,
     dump: &dump::Dump<'_>,
+    tenant: &[TenantTable],
     ids: &[Uuid],
     existed: bool,
     progress: &Progress,
@@ -272,10 +277,10 @@ fn bring_to_snapshot(
     progress.phase("staging");
     let snapshot = snapshot::stage(tx, &dump.blocks, progress)?;
     progress.phase("comparing");
-    let changes = snapshot::summarise(tx, &snapshot, ids)?;
+    let changes = snapshot::summarise(tx, tenant, &snapshot, ids)?;
     pause_point("compared");
     progress.phase("merging");
-    let (strategy, written) = restore(tx, dump, &snapshot, &changes, ids, progress)?;
+    let (strategy, written) = restore(tx, dump, tenant, &snapshot, &changes, ids, progress)?;
     Ok(Plan {
         strategy,
         written,

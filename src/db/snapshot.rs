@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use super::catalog::TenantTable;
 use super::copy::{self, quote, quote_qualified};
 use super::dump::Block;
 use super::error::DbError;
@@ -33,7 +34,7 @@ pub type TesterChanges = BTreeMap<String, TableChanges>;
 
 /// One staged table: where the snapshot rows are and how rows compare.
 pub struct Staged {
-    pub table: &'static str,
+    pub table: String,
     pub company_column: &'static str,
     pub temp: String,
     /// The dump's columns without credential columns, quoted.
@@ -62,7 +63,7 @@ impl Staged {
     }
 
     pub fn live(&self) -> String {
-        quote_qualified(self.table)
+        quote_qualified(&self.table)
     }
 
     pub fn scope(&self, alias: &str) -> String {
@@ -92,22 +93,18 @@ pub fn stage(
         let temp = format!("pg_temp.demoforge_snapshot_{i}");
         tx.batch_execute(&format!(
             "CREATE TEMP TABLE {temp} (LIKE {}) ON COMMIT DROP",
-            quote_qualified(block.table)
+            quote_qualified(&block.table)
         ))
         .map_err(|e| DbError::from_pg("staging the snapshot", e))?;
         copy::copy_block_into(tx, block, &temp, progress)?;
-        let company_column = tables::TENANT_TABLES
-            .iter()
-            .find(|t| t.name == block.table)
-            .map_or("company_id", |t| t.company_column);
         staged.push(Staged {
-            table: block.table,
-            company_column,
+            table: block.table.clone(),
+            company_column: tables::company_column(&block.table),
             temp,
             columns: block
                 .columns
                 .iter()
-                .filter(|c| !tables::is_credential_column(block.table, c))
+                .filter(|c| !tables::is_credential_column(&block.table, c))
                 .map(|c| quote(c))
                 .collect(),
             has_id: block.column_index("id").is_some(),
@@ -121,13 +118,14 @@ pub fn stage(
 /// excepted: every reset reissues them).
 pub fn summarise(
     tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
     snapshot: &Snapshot,
     ids: &[Uuid],
 ) -> Result<TesterChanges, DbError> {
     let fail = |e| DbError::from_pg("comparing the tenant with the snapshot", e);
     let mut changes = TesterChanges::new();
-    for table in tables::TENANT_TABLES.iter() {
-        let counts = match snapshot.get(table.name) {
+    for table in tenant {
+        let counts = match snapshot.get(&table.name) {
             Some(s) => {
                 let sql = format!(
                     "SELECT count(*) FILTER (WHERE s.key IS NULL), \
@@ -154,7 +152,7 @@ pub fn summarise(
             None => {
                 let sql = format!(
                     "SELECT count(*) FROM {} WHERE {} = ANY($1)",
-                    quote_qualified(table.name),
+                    quote_qualified(&table.name),
                     quote(table.company_column)
                 );
                 let added: i64 = tx.query_one(&sql, &[&ids]).map_err(fail)?.get(0);
@@ -165,7 +163,7 @@ pub fn summarise(
             }
         };
         if counts != TableChanges::default() {
-            changes.insert(table.name.to_owned(), counts);
+            changes.insert(table.name.clone(), counts);
         }
     }
     Ok(changes)

@@ -138,8 +138,9 @@ impl TestDb {
     pub fn tenant_checksum(&self, company: &str, with_credentials: bool) -> Vec<(String, String)> {
         let mut client = self.client();
         let company: uuid::Uuid = company.parse().expect("uuid");
-        demoforge::db::TENANT_TABLES
-            .iter()
+        demoforge::db::tenant_tables(&mut client)
+            .expect("tenant tables from the catalog")
+            .into_iter()
             .filter(|t| with_credentials || t.name != "core.api_tokens")
             .map(|t| {
                 let row = if with_credentials { "t::text" } else { "(to_jsonb(t) - 'password_hash')::text" };
@@ -152,7 +153,7 @@ impl TestDb {
                     .query_one(&sql, &[&company])
                     .unwrap_or_else(|e| panic!("checksum of {}: {e}", t.name))
                     .get(0);
-                (t.name.to_owned(), sum)
+                (t.name.clone(), sum)
             })
             .collect()
     }
