@@ -133,7 +133,7 @@ fn every_row_belongs_to_the_demo_company() {
     let tables = c
         .query(
             "SELECT table_schema || '.' || table_name FROM information_schema.columns
-              WHERE column_name = 'company_id' AND table_schema IN ('core','ledger','catalog','sales','purchasing')
+              WHERE column_name = 'company_id' AND table_schema IN ('core','ledger','catalog','sales','purchasing','banking','payroll','inventory')
               ORDER BY 1",
             &[],
         )

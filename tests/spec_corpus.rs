@@ -8,7 +8,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use demoforge::model::{AccountPurpose, Country, Industry, Money, Role, TaxKind, defaults};
+use demoforge::model::{
+    AccountKind, AccountPurpose, Bp, Country, FilingFrequency, Industry, Money, PayFrequency, Role,
+    TaxKind, defaults,
+};
 use demoforge::validate::compile;
 
 const CRATE_ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -104,6 +107,11 @@ fn minimal_spec_gets_a_full_company_from_defaults() {
         defaults::seasonality("travel")
     );
     assert_eq!(c.personas[0].role, Role::Owner);
+    assert_eq!(c.banking, defaults::banking(Country::GB, &c.accounts));
+    assert_eq!(c.payroll, defaults::payroll(Country::GB, Industry::Travel));
+    assert_eq!(c.inventory, defaults::inventory());
+    assert_eq!(c.tax_filing, defaults::tax_filing(Country::GB));
+    assert_eq!(c.targets, defaults::targets());
 }
 
 #[test]
@@ -164,6 +172,78 @@ fn full_spec_applies_every_field() {
         (Money(2_500), Money(240_000))
     );
     assert_eq!(c.activity.growth_per_year, 2000);
+
+    let banking = &c.banking;
+    let bank: Vec<(&str, &str, Option<Money>)> = banking
+        .accounts
+        .iter()
+        .map(|a| (a.name.as_str(), a.account_code.as_str(), a.opening_balance))
+        .collect();
+    assert_eq!(
+        bank,
+        [
+            ("Business current account", "1000", Some(Money(25_000_000))),
+            ("Deposit account", "1001", Some(Money(5_000_000))),
+            ("Reserve savings", "1010", None),
+        ]
+    );
+    // The defaulted second account got a new chart account under its own name;
+    // the third was linked to the spec's own asset account, not duplicated.
+    let deposit = c
+        .accounts
+        .iter()
+        .find(|a| a.code == "1001")
+        .expect("1001 added");
+    assert_eq!(
+        (deposit.name.as_str(), deposit.kind, deposit.purpose),
+        ("Deposit account", AccountKind::Asset, None)
+    );
+    assert_eq!(c.accounts.iter().filter(|a| a.code == "1010").count(), 1);
+    assert_eq!(c.account(AccountPurpose::Bank).code, "1000");
+    let card = banking.credit_card.as_ref().expect("card");
+    assert_eq!(
+        (card.name.as_str(), card.limit),
+        ("Company card", Money(1_500_000))
+    );
+    assert_eq!(
+        (banking.monthly_fee, banking.interest_rate),
+        (Money(1_250), Bp(75))
+    );
+
+    let payroll = &c.payroll;
+    assert_eq!(payroll.frequency, PayFrequency::BiWeekly);
+    assert_eq!((payroll.employees, payroll.salaried), (14, Bp(7_000)));
+    assert_eq!(
+        (payroll.salary_min, payroll.salary_max),
+        (Money(2_600_000), Money(7_500_000))
+    );
+    assert_eq!(
+        (payroll.hourly_min, payroll.hourly_max),
+        (Money(1_250), Money(2_200))
+    );
+    assert_eq!(payroll.hours_per_week, 40);
+    assert_eq!(
+        (payroll.pension_employee, payroll.pension_employer),
+        (Bp(600), Bp(400))
+    );
+
+    let stock = &c.inventory;
+    assert_eq!(
+        (
+            stock.opening_units,
+            stock.reorder_cover_days,
+            stock.shrinkage,
+            stock.count_every_months,
+            stock.cost_share
+        ),
+        (25, 30, Bp(50), 6, Bp(6_000))
+    );
+    assert_eq!(c.tax_filing.frequency, FilingFrequency::Monthly);
+    assert_eq!(
+        (c.targets.dso_days, c.targets.dpo_days),
+        (Some(40), Some(35))
+    );
+
     let us = &s.companies[1];
     assert_eq!(us.key, "acme-software-inc");
     assert_eq!(
@@ -175,6 +255,21 @@ fn full_spec_applies_every_field() {
     assert_eq!(us.activity.seasonality.iter().sum::<u32>(), 12_000);
     assert_eq!(us.activity.seasonality[6], 500);
     assert_eq!(us.activity.seasonality[10], 1500);
+    assert_eq!(us.banking.accounts.len(), 1);
+    assert_eq!(us.banking.monthly_fee, Money(1_500));
+    let card = us.banking.credit_card.as_ref().expect("card");
+    assert_eq!(
+        (card.name.as_str(), card.limit),
+        ("Company credit card", Money(500_000))
+    );
+    assert_eq!(us.payroll.frequency, PayFrequency::Weekly);
+    // Pension keys are optional one by one: the employee rate stays the US default.
+    assert_eq!(
+        (us.payroll.pension_employee, us.payroll.pension_employer),
+        (Bp(400), Bp(500))
+    );
+    assert_eq!(us.tax_filing.frequency, FilingFrequency::Monthly);
+    assert_eq!((us.targets.dso_days, us.targets.dpo_days), (None, Some(20)));
 }
 
 #[test]

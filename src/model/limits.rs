@@ -19,3 +19,8 @@ pub const MAX_PAYMENT_TERMS_DAYS: u32 = 365;
 pub const MAX_TIME_TRAVEL_OFFSETS: usize = 24;
 /// A time-travel offset may move at most this many days beyond `as_of`.
 pub const MAX_TIME_TRAVEL_DAYS: u32 = 3 * 366;
+/// Bank accounts per company (the operating account included).
+pub const MAX_BANK_ACCOUNTS: usize = 10;
+pub const MAX_EMPLOYEES: u32 = 5_000;
+/// Opening stock per goods product, in units.
+pub const MAX_OPENING_UNITS: u32 = 1_000_000;

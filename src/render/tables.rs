@@ -34,6 +34,16 @@ pub fn qualified_name(table: Table) -> &'static str {
         VendorPaymentAllocations => "purchasing.vendor_payment_allocations",
         JournalEntries => "ledger.journal_entries",
         JournalLines => "ledger.journal_lines",
+        FiscalYears => "ledger.fiscal_years",
+        Periods => "ledger.periods",
+        BankAccounts => "banking.bank_accounts",
+        Employees => "payroll.employees",
+        PayrollRuns => "payroll.runs",
+        Payslips => "payroll.payslips",
+        TaxReturns => "ledger.tax_returns",
+        Reconciliations => "banking.reconciliations",
+        StatementLines => "banking.statement_lines",
+        StockMovements => "inventory.stock_movements",
     }
 }
 
@@ -203,6 +213,117 @@ pub fn columns(table: Table) -> &'static [&'static str] {
             "debit",
             "credit",
         ],
+        FiscalYears => &["id", "company_id", "name", "starts_on", "ends_on", "status"],
+        Periods => &[
+            "id",
+            "company_id",
+            "fiscal_year_id",
+            "name",
+            "starts_on",
+            "ends_on",
+            "status",
+            "locked",
+        ],
+        BankAccounts => &[
+            "id",
+            "company_id",
+            "name",
+            "currency",
+            "account_id",
+            "opening_balance",
+        ],
+        Employees => &[
+            "id",
+            "company_id",
+            "number",
+            "name",
+            "email",
+            "pay_type",
+            "annual_salary",
+            "hourly_rate",
+            "hours_per_week",
+            "started_on",
+        ],
+        PayrollRuns => &[
+            "id",
+            "company_id",
+            "number",
+            "period_start",
+            "period_end",
+            "pay_date",
+            "employees",
+            "gross",
+            "income_tax",
+            "employee_contributions",
+            "employer_contributions",
+            "pension_employee",
+            "pension_employer",
+            "net",
+            "status",
+        ],
+        Payslips => &[
+            "id",
+            "company_id",
+            "run_id",
+            "employee_id",
+            "gross",
+            "income_tax",
+            "employee_contributions",
+            "employer_contributions",
+            "pension_employee",
+            "pension_employer",
+            "net",
+        ],
+        TaxReturns => &[
+            "id",
+            "company_id",
+            "period_start",
+            "period_end",
+            "output_tax",
+            "input_tax",
+            "net_due",
+            "due_on",
+            "filed_on",
+            "paid_on",
+            "status",
+        ],
+        Reconciliations => &[
+            "id",
+            "company_id",
+            "bank_account_id",
+            "statement_date",
+            "opening_balance",
+            "closing_balance",
+            "deposits_in_transit",
+            "outstanding_payments",
+            "book_balance",
+            "status",
+        ],
+        StatementLines => &[
+            "id",
+            "company_id",
+            "bank_account_id",
+            "booked_on",
+            "cleared_on",
+            "amount",
+            "kind",
+            "description",
+            "reference",
+            "journal_entry_id",
+            "reconciliation_id",
+        ],
+        StockMovements => &[
+            "id",
+            "company_id",
+            "product_id",
+            "moved_on",
+            "kind",
+            "quantity",
+            "unit_cost",
+            "total_cost",
+            "source_type",
+            "source_id",
+        ],
     }
 }
 
@@ -266,6 +387,30 @@ impl Fields<'_> {
         self.sep();
         push_date(self.out, d);
         self
+    }
+
+    fn opt_money(&mut self, value: Option<Money>) -> &mut Self {
+        match value {
+            Some(m) => self.money(m),
+            None => self.null(),
+        }
+    }
+
+    fn opt_date(&mut self, value: Option<NaiveDate>) -> &mut Self {
+        match value {
+            Some(d) => self.date(d),
+            None => self.null(),
+        }
+    }
+
+    fn pay(&mut self, a: &crate::simulate::rows::PayAmounts) -> &mut Self {
+        self.money(a.gross)
+            .money(a.income_tax)
+            .money(a.employee_contributions);
+        self.money(a.employer_contributions)
+            .money(a.pension_employee)
+            .money(a.pension_employer)
+            .money(a.net)
     }
 
     fn end(&mut self) -> Result<(), NulByte> {
@@ -438,6 +583,106 @@ pub fn encode(row: Row<'_>, out: &mut Vec<u8>) -> Result<(), NulByte> {
                 .uuid(r.entry_id)
                 .int(r.line_no.into());
             f.uuid(r.account_id).money(r.debit).money(r.credit)
+        }
+        Row::FiscalYear(r) => f
+            .uuid(r.id)
+            .uuid(r.company_id)
+            .text(&r.name)
+            .date(r.starts_on)
+            .date(r.ends_on)
+            .text(r.status),
+        Row::Period(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .uuid(r.fiscal_year_id)
+                .text(&r.name);
+            f.date(r.starts_on)
+                .date(r.ends_on)
+                .text(r.status)
+                .text(if r.locked { "t" } else { "f" })
+        }
+        Row::BankAccount(r) => f
+            .uuid(r.id)
+            .uuid(r.company_id)
+            .text(&r.name)
+            .text(&r.currency)
+            .uuid(r.account_id)
+            .money(r.opening_balance),
+        Row::Employee(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .text(&r.number)
+                .text(&r.name)
+                .text(&r.email)
+                .text(r.pay_type);
+            f.opt_money(r.annual_salary)
+                .opt_money(r.hourly_rate)
+                .int(r.hours_per_week.into())
+                .date(r.started_on)
+        }
+        Row::PayrollRun(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .text(&r.number)
+                .date(r.period_start)
+                .date(r.period_end);
+            f.date(r.pay_date)
+                .int(r.employees.into())
+                .pay(&r.amounts)
+                .text(r.status)
+        }
+        Row::Payslip(r) => f
+            .uuid(r.id)
+            .uuid(r.company_id)
+            .uuid(r.run_id)
+            .uuid(r.employee_id)
+            .pay(&r.amounts),
+        Row::TaxReturn(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .date(r.period_start)
+                .date(r.period_end);
+            f.money(r.output_tax)
+                .money(r.input_tax)
+                .money(r.net_due)
+                .date(r.due_on);
+            f.opt_date(r.filed_on).opt_date(r.paid_on).text(r.status)
+        }
+        Row::Reconciliation(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .uuid(r.bank_account_id)
+                .date(r.statement_date);
+            f.money(r.opening_balance)
+                .money(r.closing_balance)
+                .money(r.deposits_in_transit);
+            f.money(r.outstanding_payments)
+                .money(r.book_balance)
+                .text(r.status)
+        }
+        Row::StatementLine(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .uuid(r.bank_account_id)
+                .date(r.booked_on)
+                .date(r.cleared_on);
+            f.money(r.amount)
+                .text(r.kind)
+                .text(&r.description)
+                .text(&r.reference);
+            f.uuid(r.journal_entry_id).opt_uuid(r.reconciliation_id)
+        }
+        Row::StockMovement(r) => {
+            f.uuid(r.id)
+                .uuid(r.company_id)
+                .uuid(r.product_id)
+                .date(r.moved_on)
+                .text(r.kind);
+            f.int(r.quantity)
+                .money(r.unit_cost)
+                .money(r.total_cost)
+                .text(r.source_type)
+                .opt_uuid(r.source_id)
         }
     };
     f.end()

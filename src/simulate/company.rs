@@ -48,7 +48,10 @@ struct OpenDoc {
     pending: u32,
 }
 
-enum Event {
+pub(super) enum Event {
+    /// A dated journal entry that is not about a document (a card settlement,
+    /// a tax payment, a payroll remittance).
+    Posting(Box<PlannedPosting>),
     Post {
         doc: u64,
         postings: Vec<Posting>,
@@ -68,7 +71,36 @@ enum Event {
     },
 }
 
-struct CreditPlan {
+impl Event {
+    /// The open document the event concerns, if any.
+    fn document(&self) -> Option<u64> {
+        match self {
+            Event::Post { doc, .. } | Event::Settle { doc, .. } => Some(*doc),
+            Event::Credit { invoice, .. } => Some(*invoice),
+            Event::Refund { credit } => Some(*credit),
+            Event::Posting(_) => None,
+        }
+    }
+}
+
+/// What a planned posting settles besides the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effect {
+    None,
+    TaxPaid(Money),
+    PayrollRemitted(Money),
+}
+
+pub(super) struct PlannedPosting {
+    pub effect: Effect,
+    pub kind: &'static str,
+    pub id: Uuid,
+    pub number: String,
+    pub description: String,
+    pub postings: Vec<Posting>,
+}
+
+pub(super) struct CreditPlan {
     net: Money,
     tax: usize,
     account: usize,
@@ -78,39 +110,45 @@ struct CreditPlan {
 }
 
 /// Accounts by purpose, as chart positions.
-struct Accounts {
-    bank: usize,
-    receivable: usize,
-    payable: usize,
-    tax_output: usize,
-    tax_input: usize,
-    capital: usize,
+pub(super) struct Accounts {
+    pub(super) bank: usize,
+    pub(super) receivable: usize,
+    pub(super) payable: usize,
+    pub(super) tax_output: usize,
+    pub(super) tax_input: usize,
+    pub(super) capital: usize,
 }
 
 pub struct CompanySim<'a> {
-    seed: u64,
-    as_of: NaiveDate,
-    company: &'a Company,
-    key: Key,
-    id: Uuid,
-    accounts: Accounts,
-    account_ids: Vec<Uuid>,
-    tax_ids: Vec<Uuid>,
-    ledger: Ledger,
-    products: Vec<Product>,
-    product_weights: Vec<u32>,
-    customers: Vec<Party>,
-    vendors: Vec<Party>,
+    pub(super) seed: u64,
+    pub(super) as_of: NaiveDate,
+    pub(super) company: &'a Company,
+    pub(super) key: Key,
+    pub(super) id: Uuid,
+    pub(super) accounts: Accounts,
+    pub(super) account_ids: Vec<Uuid>,
+    pub(super) tax_ids: Vec<Uuid>,
+    pub(super) ledger: Ledger,
+    pub(super) products: Vec<Product>,
+    pub(super) product_weights: Vec<u32>,
+    pub(super) customers: Vec<Party>,
+    pub(super) vendors: Vec<Party>,
     /// Monthly spend per vendor (before seasonality), by vendor position.
-    vendor_budgets: Vec<Money>,
+    pub(super) vendor_budgets: Vec<Money>,
     docs: BTreeMap<u64, OpenDoc>,
-    events: BTreeMap<(NaiveDate, u8, u64), Event>,
-    next_seq: u64,
-    numbering: BTreeMap<&'static str, (i32, u32)>,
-    month_ends: Vec<MonthEnd>,
+    pub(super) events: BTreeMap<(NaiveDate, u8, u64), Event>,
+    pub(super) next_seq: u64,
+    pub(super) numbering: BTreeMap<&'static str, (i32, u32)>,
+    pub(super) month_ends: Vec<MonthEnd>,
     /// The last month end whose books were checked; nothing may be dated on
     /// or before it any more.
-    closed_through: Option<NaiveDate>,
+    pub(super) closed_through: Option<NaiveDate>,
+    pub(super) bank: super::banking::BankBook,
+    pub(super) card: Option<usize>,
+    pub(super) tax: super::tax_returns::TaxPosition,
+    pub(super) payroll: super::payroll::PayrollState,
+    /// First day of the simulated window.
+    pub(super) start: NaiveDate,
 }
 
 impl<'a> CompanySim<'a> {
@@ -155,9 +193,16 @@ impl<'a> CompanySim<'a> {
             numbering: BTreeMap::new(),
             month_ends: Vec::new(),
             closed_through: None,
+            bank: super::banking::BankBook::new(scenario.seed, id, scenario.calendar.as_of),
+            card: None,
+            tax: Default::default(),
+            payroll: Default::default(),
+            start,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
+        sim.hire(sink, start);
+        sim.emit_periods(sink, start, scenario.calendar.months);
         sim
     }
 
@@ -208,11 +253,26 @@ impl<'a> CompanySim<'a> {
             sink.row(Row::Vendor(&row));
             self.vendors.push(party);
         }
+        if c.banking.credit_card.is_some() {
+            self.card = Some(setup::account_index(c, AccountPurpose::CreditCard));
+            for vendor in &mut self.vendors {
+                if matches!(
+                    vendor.spend,
+                    Some(
+                        SpendCategory::OfficeSupplies
+                            | SpendCategory::Travel
+                            | SpendCategory::Software
+                    )
+                ) {
+                    vendor.method = "card";
+                }
+            }
+        }
         self.vendor_budgets = self.vendor_budgets();
     }
 
     /// Expected net revenue per month, from the catalog and the customer profile.
-    fn expected_monthly_revenue(&self) -> Money {
+    pub(super) fn expected_monthly_revenue(&self) -> Money {
         let total_weight: i64 = self.product_weights.iter().map(|&w| i64::from(w)).sum();
         let weighted_line: i64 = self
             .products
@@ -238,29 +298,8 @@ impl<'a> CompanySim<'a> {
             .collect()
     }
 
-    pub fn open_with_capital(
-        &mut self,
-        sink: &mut dyn RowSink,
-        start: NaiveDate,
-    ) -> Result<(), Violation> {
-        let revenue = self.expected_monthly_revenue();
-        let capital = Money((revenue.0 * 3 / 100_000).max(10) * 100_000);
-        let source = Source {
-            kind: "opening_balance",
-            id: self.id,
-            number: "OPENING",
-        };
-        let postings = [
-            (self.accounts.bank, capital),
-            (self.accounts.capital, -capital),
-        ];
-        self.ledger.post(
-            sink,
-            start,
-            "Share capital introduced".into(),
-            &source,
-            &postings,
-        )
+    pub fn open(&mut self, sink: &mut dyn RowSink, start: NaiveDate) -> Result<(), Violation> {
+        self.open_books(sink, start, Money::ZERO)
     }
 
     pub fn simulate_month(
@@ -270,11 +309,20 @@ impl<'a> CompanySim<'a> {
         offset: u32,
     ) -> Result<(), Violation> {
         let first = month_start(start, offset);
+        self.schedule_treasury(first);
+        self.run_payroll(sink, first, self.start)?;
         self.issue_invoices(sink, first, offset);
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
-        let month_end = self.check_month_end(cutoff)?;
+        self.file_tax_return(sink, first);
+        self.schedule_remittance(first);
+        self.close_year(sink, first)?;
+        self.schedule_card_settlement(first);
+        let bank = self.reconcile_banks(sink, cutoff)?;
+        let month_end = self.check_month_end(cutoff, bank)?;
+        self.check_tax(cutoff)?;
+        self.check_payroll(cutoff)?;
         self.month_ends.push(month_end);
         self.closed_through = Some(cutoff);
         Ok(())
@@ -366,6 +414,7 @@ impl<'a> CompanySim<'a> {
             ));
         }
         let total = subtotal + tax_total;
+        self.tax.output += tax_total;
         postings.push((self.accounts.tax_output, -tax_total));
         postings.push((self.accounts.receivable, total));
         let plan = settlements(rng, Payer::Customer, party.behaviour, date, due, total);
@@ -525,6 +574,7 @@ impl<'a> CompanySim<'a> {
             }));
         }
         let total = subtotal + tax_total;
+        self.tax.input += tax_total;
         postings.push((account, subtotal));
         postings.push((self.accounts.tax_input, tax_total));
         postings.push((self.accounts.payable, -total));
@@ -634,13 +684,8 @@ impl<'a> CompanySim<'a> {
     }
 
     /// Queues an event; events run in (date, priority, creation) order.
-    fn schedule(&mut self, date: NaiveDate, priority: u8, event: Event) {
-        let doc = match &event {
-            Event::Post { doc, .. } | Event::Settle { doc, .. } => Some(*doc),
-            Event::Credit { invoice, .. } => Some(*invoice),
-            Event::Refund { credit } => Some(*credit),
-        };
-        if let Some(doc) = doc.and_then(|d| self.docs.get_mut(&d)) {
+    pub(super) fn schedule(&mut self, date: NaiveDate, priority: u8, event: Event) {
+        if let Some(doc) = event.document().and_then(|d| self.docs.get_mut(&d)) {
             doc.pending += 1;
         }
         self.events.insert((date, priority, self.next_seq), event);
@@ -684,7 +729,29 @@ impl<'a> CompanySim<'a> {
             Event::Settle { doc, n, amount } => self.settle(sink, date, doc, n, amount),
             Event::Credit { invoice, plan } => self.credit(sink, date, invoice, plan),
             Event::Refund { credit } => self.refund(sink, date, credit),
+            Event::Posting(planned) => self.post_planned(sink, date, *planned),
         }
+    }
+
+    fn post_planned(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        planned: PlannedPosting,
+    ) -> Result<(), Violation> {
+        let source = Source {
+            kind: planned.kind,
+            id: planned.id,
+            number: &planned.number,
+        };
+        self.ledger
+            .post(sink, date, planned.description, &source, &planned.postings)?;
+        match planned.effect {
+            Effect::None => {}
+            Effect::TaxPaid(net) => self.tax_paid(net),
+            Effect::PayrollRemitted(amount) => self.payroll_remitted(amount),
+        }
+        Ok(())
     }
 
     fn post_document(
@@ -784,7 +851,7 @@ impl<'a> CompanySim<'a> {
                 Row::VendorPayment(&payment),
                 Row::VendorPaymentAllocation(&allocation),
                 format!("Payment to {} for {}", party.name, d.number),
-                [(control, amount), (self.accounts.bank, -amount)],
+                [(control, amount), (self.paying_account(party), -amount)],
             ),
         };
         sink.row(row);
@@ -803,6 +870,14 @@ impl<'a> CompanySim<'a> {
         Ok(())
     }
 
+    /// Card vendors are paid on the company card; everyone else from the bank.
+    fn paying_account(&self, party: &Party) -> usize {
+        match self.card {
+            Some(card) if party.method == "card" => card,
+            _ => self.accounts.bank,
+        }
+    }
+
     fn credit(
         &mut self,
         sink: &mut dyn RowSink,
@@ -817,6 +892,7 @@ impl<'a> CompanySim<'a> {
         let inv = &self.docs[&invoice];
         let party = &self.customers[inv.party];
         let tax = plan.net.apply(self.company.tax_rates[plan.tax].rate);
+        self.tax.output -= tax;
         let total = plan.net + tax;
         if total > inv.paid {
             return Err(Violation {
@@ -945,17 +1021,16 @@ impl<'a> CompanySim<'a> {
         let Some(closed) = self.closed_through.filter(|&c| date <= c) else {
             return Ok(());
         };
-        let doc = match event {
-            Event::Post { doc, .. } | Event::Settle { doc, .. } => *doc,
-            Event::Credit { invoice, .. } => *invoice,
-            Event::Refund { credit } => *credit,
+        let number = match event {
+            Event::Posting(planned) => Some(planned.number.clone()),
+            _ => event
+                .document()
+                .and_then(|d| self.docs.get(&d))
+                .map(|d| d.number.clone()),
         };
         Err(Violation {
             rule: "nothing is booked into a month already closed",
-            document: self
-                .docs
-                .get(&doc)
-                .map_or_else(|| "an event".into(), |d| d.number.clone()),
+            document: number.unwrap_or_else(|| "an event".into()),
             date,
             detail: format!("dated on or before {closed}, whose books were already checked"),
         })
@@ -972,7 +1047,7 @@ impl<'a> CompanySim<'a> {
 
     /// Subledgers, recomputed from the open documents, must equal their
     /// control accounts; and the trial balance must be zero.
-    fn check_month_end(&self, date: NaiveDate) -> Result<MonthEnd, Violation> {
+    fn check_month_end(&self, date: NaiveDate, bank: Money) -> Result<MonthEnd, Violation> {
         let receivable = self.subledger(Side::Receivable);
         let payable = self.subledger(Side::Payable);
         let ties = [
@@ -1006,7 +1081,7 @@ impl<'a> CompanySim<'a> {
             date,
             receivable,
             payable,
-            bank: self.ledger.balance(self.accounts.bank),
+            bank,
         })
     }
 

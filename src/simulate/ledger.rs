@@ -33,7 +33,22 @@ pub struct Source<'a> {
     pub number: &'a str,
 }
 
+/// Money that moved on a bank account, for the bank's own statement.
+#[derive(Debug, Clone)]
+pub struct BankMovement {
+    pub account: usize,
+    pub date: NaiveDate,
+    pub amount: Money,
+    pub entry_id: Uuid,
+    pub kind: &'static str,
+    pub description: String,
+    pub reference: String,
+}
+
 pub struct Ledger {
+    /// Chart positions of bank accounts; postings to them become movements.
+    bank_accounts: Vec<usize>,
+    movements: Vec<BankMovement>,
     company_id: Uuid,
     account_ids: Vec<Uuid>,
     balances: Vec<Money>,
@@ -46,6 +61,8 @@ impl Ledger {
     pub fn new(company_id: Uuid, account_ids: Vec<Uuid>, fiscal_start_month: u32) -> Ledger {
         let balances = vec![Money::ZERO; account_ids.len()];
         Ledger {
+            bank_accounts: Vec::new(),
+            movements: Vec::new(),
             company_id,
             account_ids,
             balances,
@@ -53,6 +70,16 @@ impl Ledger {
             entry_year: i32::MIN,
             entry_seq: 0,
         }
+    }
+
+    /// Reports postings to `account` as bank movements from now on.
+    pub fn watch_bank_account(&mut self, account: usize) {
+        self.bank_accounts.push(account);
+    }
+
+    /// Bank movements posted since the last call, in posting order.
+    pub fn take_bank_movements(&mut self) -> Vec<BankMovement> {
+        std::mem::take(&mut self.movements)
     }
 
     pub fn balance(&self, account: usize) -> Money {
@@ -97,6 +124,17 @@ impl Ledger {
         for &(account, amount) in postings.iter().filter(|(_, a)| !a.is_zero()) {
             line_no += 1;
             self.balances[account] += amount;
+            if self.bank_accounts.contains(&account) {
+                self.movements.push(BankMovement {
+                    account,
+                    date,
+                    amount,
+                    entry_id,
+                    kind: source.kind,
+                    description: entry.description.clone(),
+                    reference: source.number.to_owned(),
+                });
+            }
             let (debit, credit) = if amount.0 > 0 {
                 (amount, Money::ZERO)
             } else {

@@ -9,6 +9,7 @@
 //! month end the AR and AP subledgers tie to their control accounts. A broken
 //! invariant stops the simulation with a [`Violation`] naming document and date.
 
+mod banking;
 mod books;
 mod calendar;
 mod catalog;
@@ -17,9 +18,13 @@ mod draw;
 mod keys;
 mod ledger;
 mod parties;
+mod payroll;
+mod periods;
 mod plans;
 pub mod rows;
 mod setup;
+mod tax_returns;
+mod treasury;
 
 pub use books::{Aging, CompanyBooks, MonthEnd};
 pub use keys::Key;
@@ -34,7 +39,7 @@ pub fn run(scenario: &Scenario, sink: &mut dyn RowSink) -> Result<Vec<CompanyBoo
     let mut books = Vec::with_capacity(scenario.companies.len());
     for company in &scenario.companies {
         let mut sim = company::CompanySim::new(scenario, company, sink);
-        sim.open_with_capital(sink, start)?;
+        sim.open(sink, start)?;
         for offset in 0..scenario.calendar.months {
             sim.simulate_month(sink, start, offset)?;
         }

@@ -19,9 +19,13 @@ pub enum Table {
     Memberships,
     Accounts,
     TaxRates,
+    FiscalYears,
+    Periods,
+    BankAccounts,
     Products,
     Customers,
     Vendors,
+    Employees,
     Invoices,
     InvoiceLines,
     CustomerPayments,
@@ -30,12 +34,18 @@ pub enum Table {
     BillLines,
     VendorPayments,
     VendorPaymentAllocations,
+    PayrollRuns,
+    Payslips,
+    TaxReturns,
     JournalEntries,
     JournalLines,
+    Reconciliations,
+    StatementLines,
+    StockMovements,
 }
 
 impl Table {
-    pub const ALL: [Table; 20] = [
+    pub const ALL: [Table; 30] = [
         Table::Companies,
         Table::Users,
         Table::Roles,
@@ -43,9 +53,13 @@ impl Table {
         Table::Memberships,
         Table::Accounts,
         Table::TaxRates,
+        Table::FiscalYears,
+        Table::Periods,
+        Table::BankAccounts,
         Table::Products,
         Table::Customers,
         Table::Vendors,
+        Table::Employees,
         Table::Invoices,
         Table::InvoiceLines,
         Table::CustomerPayments,
@@ -54,8 +68,14 @@ impl Table {
         Table::BillLines,
         Table::VendorPayments,
         Table::VendorPaymentAllocations,
+        Table::PayrollRuns,
+        Table::Payslips,
+        Table::TaxReturns,
         Table::JournalEntries,
         Table::JournalLines,
+        Table::Reconciliations,
+        Table::StatementLines,
+        Table::StockMovements,
     ];
 
     pub fn index(self) -> usize {
@@ -90,6 +110,16 @@ pub enum Row<'a> {
     VendorPaymentAllocation(&'a AllocationRow),
     JournalEntry(&'a JournalEntryRow),
     JournalLine(&'a JournalLineRow),
+    FiscalYear(&'a FiscalYearRow),
+    Period(&'a PeriodRow),
+    BankAccount(&'a BankAccountRow),
+    Employee(&'a EmployeeRow),
+    PayrollRun(&'a PayrollRunRow),
+    Payslip(&'a PayslipRow),
+    TaxReturn(&'a TaxReturnRow),
+    Reconciliation(&'a ReconciliationRow),
+    StatementLine(&'a StatementLineRow),
+    StockMovement(&'a StockMovementRow),
 }
 
 impl Row<'_> {
@@ -115,6 +145,16 @@ impl Row<'_> {
             Row::VendorPaymentAllocation(_) => Table::VendorPaymentAllocations,
             Row::JournalEntry(_) => Table::JournalEntries,
             Row::JournalLine(_) => Table::JournalLines,
+            Row::FiscalYear(_) => Table::FiscalYears,
+            Row::Period(_) => Table::Periods,
+            Row::BankAccount(_) => Table::BankAccounts,
+            Row::Employee(_) => Table::Employees,
+            Row::PayrollRun(_) => Table::PayrollRuns,
+            Row::Payslip(_) => Table::Payslips,
+            Row::TaxReturn(_) => Table::TaxReturns,
+            Row::Reconciliation(_) => Table::Reconciliations,
+            Row::StatementLine(_) => Table::StatementLines,
+            Row::StockMovement(_) => Table::StockMovements,
         }
     }
 }
@@ -294,4 +334,142 @@ pub struct JournalLineRow {
     pub account_id: Uuid,
     pub debit: Money,
     pub credit: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct FiscalYearRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeriodRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub fiscal_year_id: Uuid,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: &'static str,
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct BankAccountRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub name: String,
+    pub currency: String,
+    pub account_id: Uuid,
+    pub opening_balance: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmployeeRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub number: String,
+    pub name: String,
+    pub email: String,
+    pub pay_type: &'static str,
+    pub annual_salary: Option<Money>,
+    pub hourly_rate: Option<Money>,
+    pub hours_per_week: u32,
+    pub started_on: NaiveDate,
+}
+
+/// Amounts of one payroll run, or of one payslip within it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PayAmounts {
+    pub gross: Money,
+    pub income_tax: Money,
+    pub employee_contributions: Money,
+    pub employer_contributions: Money,
+    pub pension_employee: Money,
+    pub pension_employer: Money,
+    pub net: Money,
+}
+
+#[derive(Debug, Clone)]
+pub struct PayrollRunRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub number: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub pay_date: NaiveDate,
+    pub employees: u32,
+    pub amounts: PayAmounts,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct PayslipRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub run_id: Uuid,
+    pub employee_id: Uuid,
+    pub amounts: PayAmounts,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaxReturnRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub output_tax: Money,
+    pub input_tax: Money,
+    pub net_due: Money,
+    pub due_on: NaiveDate,
+    pub filed_on: Option<NaiveDate>,
+    pub paid_on: Option<NaiveDate>,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReconciliationRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub statement_date: NaiveDate,
+    pub opening_balance: Money,
+    pub closing_balance: Money,
+    pub deposits_in_transit: Money,
+    pub outstanding_payments: Money,
+    pub book_balance: Money,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatementLineRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub bank_account_id: Uuid,
+    pub booked_on: NaiveDate,
+    pub cleared_on: NaiveDate,
+    pub amount: Money,
+    pub kind: &'static str,
+    pub description: String,
+    pub reference: String,
+    pub journal_entry_id: Uuid,
+    pub reconciliation_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StockMovementRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub product_id: Uuid,
+    pub moved_on: NaiveDate,
+    pub kind: &'static str,
+    pub quantity: i64,
+    pub unit_cost: Money,
+    pub total_cost: Money,
+    pub source_type: &'static str,
+    pub source_id: Option<Uuid>,
 }

@@ -182,6 +182,29 @@ impl<'s, 'p> Decoder<'s, 'p> {
         }
     }
 
+    /// A whole number that may be negative, so that validation can report a
+    /// negative value as out of range rather than as a wrong type.
+    pub fn integer(&mut self, entry: Entry<'_>) -> Option<Spanned<i64>> {
+        let text = self.scalar(entry, "a whole number")?;
+        match numbers::parse_fixed(text.value, 0) {
+            Ok(value) => Some(Spanned::new(value, text.span)),
+            Err(NumberError::Overflow) => {
+                self.report(
+                    Kind::OutOfRange,
+                    text.span,
+                    format!("`{}` is too large for {}", text.value, entry.name),
+                    "too large",
+                    "use a whole number between -9223372036854775808 and 9223372036854775807",
+                );
+                None
+            }
+            Err(_) => {
+                self.wrong_type(entry.node, "a whole number", entry.name);
+                None
+            }
+        }
+    }
+
     /// A decimal with at most `places` decimals, scaled by `10^places`.
     pub fn decimal(
         &mut self,

@@ -34,6 +34,11 @@ pub const COMPANY_KEYS: &[&str] = &[
     "vendors",
     "products",
     "activity",
+    "banking",
+    "payroll",
+    "inventory",
+    "tax",
+    "targets",
 ];
 pub const PERSONA_KEYS: &[&str] = &["name", "email", "role"];
 pub const CHART_KEYS: &[&str] = &["preset", "accounts"];
@@ -52,6 +57,30 @@ pub const PAYER_KEYS: &[&str] = &["prompt", "late", "partial"];
 pub const PRODUCT_KEYS: &[&str] = &["services", "goods", "price", "tax_rate"];
 pub const PRICE_KEYS: &[&str] = &["min", "max"];
 pub const ACTIVITY_KEYS: &[&str] = &["growth", "seasonality"];
+pub const BANKING_KEYS: &[&str] = &["accounts", "credit_card", "monthly_fee", "interest_rate"];
+pub const BANK_ACCOUNT_KEYS: &[&str] = &["name", "currency", "opening_balance", "code"];
+pub const CREDIT_CARD_KEYS: &[&str] = &["name", "limit"];
+pub const PAYROLL_KEYS: &[&str] = &[
+    "frequency",
+    "employees",
+    "salaried",
+    "salary",
+    "hourly_rate",
+    "hours_per_week",
+    "pension",
+];
+pub const RANGE_KEYS: &[&str] = &["min", "max"];
+pub const PENSION_KEYS: &[&str] = &["employee", "employer"];
+pub const INVENTORY_KEYS: &[&str] = &[
+    "costing",
+    "opening_units",
+    "reorder_cover_days",
+    "shrinkage",
+    "count_every_months",
+    "cost_share",
+];
+pub const TAX_FILING_KEYS: &[&str] = &["returns"];
+pub const TARGET_KEYS: &[&str] = &["dso_days", "dpo_days"];
 
 /// Decimal places accepted for per-month averages (thousandths).
 const PER_MONTH_PLACES: u32 = 3;
@@ -146,6 +175,11 @@ fn company(d: &mut Decoder<'_, '_>, item: Entry<'_>) -> Option<RawCompany> {
         vendors: d.field(&map, "vendors").and_then(|e| parties(d, e, false)),
         products: d.field(&map, "products").and_then(|e| products(d, e)),
         activity: d.field(&map, "activity").and_then(|e| activity(d, e)),
+        banking: d.field(&map, "banking").and_then(|e| banking(d, e)),
+        payroll: d.field(&map, "payroll").and_then(|e| payroll(d, e)),
+        inventory: d.field(&map, "inventory").and_then(|e| inventory(d, e)),
+        tax: d.field(&map, "tax").and_then(|e| tax_filing(d, e)),
+        targets: d.field(&map, "targets").and_then(|e| targets(d, e)),
     })
 }
 
@@ -292,4 +326,131 @@ fn seasonality(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<Spanned<RawS
         RawSeasonality::Named(name.value.to_owned()),
         name.span,
     ))
+}
+
+/// Money: a decimal with at most 2 decimals, in minor units.
+fn money(d: &mut Decoder<'_, '_>, entry: Entry<'_>, example: &str) -> Option<Spanned<i64>> {
+    d.decimal(entry, 2, example)
+}
+
+fn banking(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawBanking> {
+    let map = mapping(d, entry, BANKING_KEYS)?;
+    Some(RawBanking {
+        key: entry.key,
+        accounts: d
+            .field(&map, "accounts")
+            .and_then(|e| list(d, e, "accounts", bank_account)),
+        credit_card: d.field(&map, "credit_card").and_then(|e| credit_card(d, e)),
+        monthly_fee: d
+            .field(&map, "monthly_fee")
+            .and_then(|e| money(d, e, "12.50")),
+        interest_rate: d
+            .field(&map, "interest_rate")
+            .and_then(|e| d.percent(e, "0.5%")),
+    })
+}
+
+fn bank_account(d: &mut Decoder<'_, '_>, item: Entry<'_>) -> Option<RawBankAccount> {
+    let map = d.map(item.node, item.key, "a bank account", BANK_ACCOUNT_KEYS)?;
+    let string = |d: &mut Decoder<'_, '_>, key| d.field(&map, key).and_then(|e| d.string(e));
+    Some(RawBankAccount {
+        at: item.key,
+        name: d
+            .required(&map, "name", "Business current account")
+            .and_then(|e| d.string(e)),
+        currency: string(d, "currency"),
+        opening_balance: d
+            .field(&map, "opening_balance")
+            .and_then(|e| money(d, e, "250000.00")),
+        code: string(d, "code"),
+    })
+}
+
+fn credit_card(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawCreditCard> {
+    let map = mapping(d, entry, CREDIT_CARD_KEYS)?;
+    Some(RawCreditCard {
+        key: entry.key,
+        name: d.field(&map, "name").and_then(|e| d.string(e)),
+        limit: d
+            .required(&map, "limit", "15000.00")
+            .and_then(|e| money(d, e, "15000.00")),
+    })
+}
+
+fn payroll(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawPayroll> {
+    let map = mapping(d, entry, PAYROLL_KEYS)?;
+    Some(RawPayroll {
+        key: entry.key,
+        frequency: d.field(&map, "frequency").and_then(|e| d.string(e)),
+        employees: d.field(&map, "employees").and_then(|e| d.unsigned(e)),
+        salaried: d.field(&map, "salaried").and_then(|e| d.percent(e, "70%")),
+        salary: d
+            .field(&map, "salary")
+            .and_then(|e| money_range(d, e, ("26000.00", "75000.00"))),
+        hourly_rate: d
+            .field(&map, "hourly_rate")
+            .and_then(|e| money_range(d, e, ("12.50", "22.00"))),
+        hours_per_week: d.field(&map, "hours_per_week").and_then(|e| d.unsigned(e)),
+        pension: d.field(&map, "pension").and_then(|e| pension(d, e)),
+    })
+}
+
+fn money_range(
+    d: &mut Decoder<'_, '_>,
+    entry: Entry<'_>,
+    (min_example, max_example): (&str, &str),
+) -> Option<RawMoneyRange> {
+    let map = mapping(d, entry, RANGE_KEYS)?;
+    Some(RawMoneyRange {
+        key: entry.key,
+        min: d.field(&map, "min").and_then(|e| money(d, e, min_example)),
+        max: d.field(&map, "max").and_then(|e| money(d, e, max_example)),
+    })
+}
+
+fn pension(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawPension> {
+    let map = mapping(d, entry, PENSION_KEYS)?;
+    Some(RawPension {
+        key: entry.key,
+        employee: d.field(&map, "employee").and_then(|e| d.percent(e, "5%")),
+        employer: d.field(&map, "employer").and_then(|e| d.percent(e, "3%")),
+    })
+}
+
+fn inventory(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawInventory> {
+    let map = mapping(d, entry, INVENTORY_KEYS)?;
+    Some(RawInventory {
+        key: entry.key,
+        costing: d.field(&map, "costing").and_then(|e| d.string(e)),
+        opening_units: d.field(&map, "opening_units").and_then(|e| d.integer(e)),
+        reorder_cover_days: d
+            .field(&map, "reorder_cover_days")
+            .and_then(|e| d.unsigned(e)),
+        shrinkage: d
+            .field(&map, "shrinkage")
+            .and_then(|e| d.percent(e, "0.3%")),
+        count_every_months: d
+            .field(&map, "count_every_months")
+            .and_then(|e| d.unsigned(e)),
+        cost_share: d
+            .field(&map, "cost_share")
+            .and_then(|e| d.percent(e, "55%")),
+    })
+}
+
+fn tax_filing(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawTaxFiling> {
+    let map = mapping(d, entry, TAX_FILING_KEYS)?;
+    Some(RawTaxFiling {
+        key: entry.key,
+        returns: d.field(&map, "returns").and_then(|e| d.string(e)),
+    })
+}
+
+fn targets(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<RawTargets> {
+    let map = mapping(d, entry, TARGET_KEYS)?;
+    Some(RawTargets {
+        key: entry.key,
+        dso_days: d.field(&map, "dso_days").and_then(|e| d.unsigned(e)),
+        dpo_days: d.field(&map, "dpo_days").and_then(|e| d.unsigned(e)),
+    })
 }

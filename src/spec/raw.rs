@@ -65,6 +65,12 @@ pub struct RawCompany {
     pub vendors: Option<RawParties>,
     pub products: Option<RawProducts>,
     pub activity: Option<RawActivity>,
+    pub banking: Option<RawBanking>,
+    pub payroll: Option<RawPayroll>,
+    pub inventory: Option<RawInventory>,
+    /// The `tax` mapping: periodic tax returns.
+    pub tax: Option<RawTaxFiling>,
+    pub targets: Option<RawTargets>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +150,87 @@ pub struct RawPrice {
     /// Minor units.
     pub min: Option<Spanned<i64>>,
     pub max: Option<Spanned<i64>>,
+}
+
+/// A `{min, max}` pair of money amounts, in minor units.
+pub type RawMoneyRange = RawPrice;
+
+#[derive(Debug, Clone)]
+pub struct RawBanking {
+    pub key: SourceSpan,
+    pub accounts: Option<List<RawBankAccount>>,
+    pub credit_card: Option<RawCreditCard>,
+    /// Minor units, signed so that range checks can name negative values.
+    pub monthly_fee: Option<Spanned<i64>>,
+    /// Basis points per year.
+    pub interest_rate: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawBankAccount {
+    pub at: SourceSpan,
+    pub name: Option<Spanned<String>>,
+    pub currency: Option<Spanned<String>>,
+    /// Minor units.
+    pub opening_balance: Option<Spanned<i64>>,
+    pub code: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawCreditCard {
+    pub key: SourceSpan,
+    pub name: Option<Spanned<String>>,
+    /// Minor units.
+    pub limit: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawPayroll {
+    pub key: SourceSpan,
+    pub frequency: Option<Spanned<String>>,
+    pub employees: Option<Spanned<u64>>,
+    /// Basis points.
+    pub salaried: Option<Spanned<i64>>,
+    /// Annual salary band.
+    pub salary: Option<RawMoneyRange>,
+    pub hourly_rate: Option<RawMoneyRange>,
+    pub hours_per_week: Option<Spanned<u64>>,
+    pub pension: Option<RawPension>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawPension {
+    pub key: SourceSpan,
+    /// Basis points.
+    pub employee: Option<Spanned<i64>>,
+    pub employer: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawInventory {
+    pub key: SourceSpan,
+    pub costing: Option<Spanned<String>>,
+    /// Signed so that a negative count is reported as out of range.
+    pub opening_units: Option<Spanned<i64>>,
+    pub reorder_cover_days: Option<Spanned<u64>>,
+    /// Basis points per month.
+    pub shrinkage: Option<Spanned<i64>>,
+    pub count_every_months: Option<Spanned<u64>>,
+    /// Basis points.
+    pub cost_share: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawTaxFiling {
+    pub key: SourceSpan,
+    pub returns: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawTargets {
+    pub key: SourceSpan,
+    pub dso_days: Option<Spanned<u64>>,
+    pub dpo_days: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Clone)]

@@ -87,7 +87,7 @@ pub fn natural_kind(purpose: AccountPurpose) -> AccountKind {
     }
 }
 
-fn kind_name(kind: AccountKind) -> &'static str {
+pub fn kind_name(kind: AccountKind) -> &'static str {
     KINDS
         .iter()
         .find(|(_, k)| *k == kind)
@@ -95,7 +95,7 @@ fn kind_name(kind: AccountKind) -> &'static str {
 }
 
 /// `^[0-9A-Za-z.-]{1,20}$`
-fn is_account_code(code: &str) -> bool {
+pub fn is_account_code(code: &str) -> bool {
     (1..=20).contains(&code.len())
         && code
             .bytes()

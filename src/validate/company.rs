@@ -8,7 +8,7 @@
 use miette::SourceSpan;
 
 use super::choice::choose;
-use super::{activity, catalog, chart, parties, tax};
+use super::{activity, banking, catalog, chart, inventory, parties, payroll, targets, tax};
 use crate::model::{Company, Country, Currency, Industry, Persona, Role, defaults, limits};
 use crate::spec::raw::{RawCompany, RawPersona};
 use crate::spec::text::{self, quoted_list};
@@ -73,7 +73,7 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
         .unwrap_or_else(|| defaults::fiscal_year_start_month(country));
     let email_domain = email_domain(raw.email_domain.as_ref(), key.as_ref(), problems);
     let personas = personas(raw, key.as_ref(), problems);
-    let accounts = chart::chart(raw.chart_of_accounts.as_ref(), country, problems);
+    let mut accounts = chart::chart(raw.chart_of_accounts.as_ref(), country, problems);
     let tax_rates = tax::tax_rates(raw.tax_rates.as_ref(), country, problems);
     let (customers_default, vendors_default, services, goods) = defaults::population(industry);
     let customers = parties::customers(raw.customers.as_ref(), customers_default, problems);
@@ -85,7 +85,22 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
         problems,
     );
     let activity = activity::activity(raw.activity.as_ref(), industry, problems);
-    let banking = defaults::banking(country, &accounts);
+    let banking = banking::banking(
+        raw.banking.as_ref(),
+        country,
+        // An unreadable company currency was reported already; comparing bank
+        // accounts with its fallback would only add a confusing second problem.
+        raw.currency
+            .as_ref()
+            .is_none_or(|c| c.value == currency.code)
+            .then_some(currency.code.as_str()),
+        &mut accounts,
+        problems,
+    );
+    let payroll = payroll::payroll(raw.payroll.as_ref(), country, industry, problems);
+    let inventory = inventory::inventory(raw.inventory.as_ref(), problems);
+    let tax_filing = tax::filing(raw.tax.as_ref(), country, problems);
+    let targets = targets::targets(raw.targets.as_ref(), problems);
     let key = key?;
     Some(Checked {
         key_span: key.span,
@@ -103,17 +118,17 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
             customers,
             vendors,
             banking,
-            payroll: defaults::payroll(country, industry),
-            inventory: defaults::inventory(),
-            tax_filing: defaults::tax_filing(country),
-            targets: defaults::targets(),
+            payroll,
+            inventory,
+            tax_filing,
+            targets,
             catalog,
             activity,
         },
     })
 }
 
-fn non_empty(value: &Spanned<String>, what: &str, problems: &mut Problems) -> Option<String> {
+pub fn non_empty(value: &Spanned<String>, what: &str, problems: &mut Problems) -> Option<String> {
     let trimmed = value.value.trim();
     if trimmed.is_empty() {
         problems.report(

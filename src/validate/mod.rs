@@ -5,12 +5,16 @@
 //! model documents.
 
 mod activity;
+mod banking;
 mod catalog;
 mod chart;
 mod choice;
 mod company;
+mod inventory;
 mod parties;
+mod payroll;
 mod scenario;
+mod targets;
 mod tax;
 mod time_travel;
 

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use super::choice::{choose, pct};
-use crate::model::{Bp, Country, TaxKind, TaxRate, defaults};
-use crate::spec::raw::{List, RawTaxRate};
+use crate::model::{Bp, Country, FilingFrequency, TaxFiling, TaxKind, TaxRate, defaults};
+use crate::spec::raw::{List, RawTaxFiling, RawTaxRate};
 use crate::spec::{Kind, Problems, Spanned};
 
 pub const KINDS: [(&str, TaxKind); 4] = [
@@ -17,6 +17,23 @@ pub const KINDS: [(&str, TaxKind); 4] = [
     ("zero", TaxKind::Zero),
     ("exempt", TaxKind::Exempt),
 ];
+
+pub const FILING_FREQUENCIES: [(&str, FilingFrequency); 2] = [
+    ("quarterly", FilingFrequency::Quarterly),
+    ("monthly", FilingFrequency::Monthly),
+];
+
+/// How often tax returns are filed: the `tax` mapping, or the country default.
+pub fn filing(raw: Option<&RawTaxFiling>, country: Country, problems: &mut Problems) -> TaxFiling {
+    let mut filing = defaults::tax_filing(country);
+    if let Some(frequency) = raw
+        .and_then(|r| r.returns.as_ref())
+        .and_then(|r| choose(problems, r, "tax return frequency", &FILING_FREQUENCIES))
+    {
+        filing.frequency = frequency;
+    }
+    filing
+}
 
 /// `^[A-Za-z0-9_-]{1,16}$`
 fn is_tax_code(code: &str) -> bool {
