@@ -328,3 +328,37 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+/// Every shipped scenario meets every realism target it sets, within ±10%
+/// (tolerances are in targets.csv, beside the dump).
+#[test]
+fn shipped_scenarios_meet_their_realism_targets() {
+    let specs = fs::read_dir(Path::new(CRATE_ROOT).join("scenarios")).unwrap();
+    let mut checked = 0;
+    for spec in specs
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+    {
+        let out = tempfile::tempdir().unwrap();
+        Demoforge::new(["build", spec.to_str().unwrap()])
+            .out(out.path())
+            .run()
+            .success();
+        let slug_dir = fs::read_dir(out.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let targets = fs::read_to_string(slug_dir.join("targets.csv")).unwrap();
+        for line in targets.lines().skip(1) {
+            assert!(
+                !line.ends_with(",NO"),
+                "{}: target missed: {line}",
+                spec.display()
+            );
+            checked += usize::from(line.ends_with(",yes"));
+        }
+    }
+    assert!(checked >= 6, "targets were checked ({checked})");
+}

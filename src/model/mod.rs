@@ -9,7 +9,7 @@
 
 pub mod defaults;
 pub mod limits;
-mod money;
+pub mod money;
 
 use chrono::NaiveDate;
 pub use money::{Bp, Milli, Money};

@@ -21,6 +21,7 @@ pub fn golden_reports(
         ("row-counts.csv", row_counts_csv(row_counts)),
         ("trial-balance.csv", trial_balance_csv(books)),
         ("aging.csv", aging_csv(books)),
+        ("targets.csv", targets_csv(books)),
     ]
 }
 
@@ -81,6 +82,42 @@ pub fn aging_csv(books: &[CompanyBooks]) -> String {
         }
     }
     out
+}
+
+/// Each realism target next to what the books achieved.
+pub fn targets_csv(books: &[CompanyBooks]) -> String {
+    let mut out = String::from("company,measure,unit,target,achieved,tolerance,met\n");
+    for company in books {
+        for check in &company.targets {
+            let target = check.target.map_or(String::new(), thousandths);
+            let met = match check.met() {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "{},{},{},{target},{},{},{met}",
+                csv(&company.name),
+                csv(check.name),
+                check.unit,
+                thousandths(check.achieved),
+                thousandths(check.tolerance)
+            );
+        }
+    }
+    out
+}
+
+/// A value in thousandths with one decimal: `38500` is `38.5`.
+fn thousandths(value: i64) -> String {
+    let tenths = crate::model::money::div_round_half_away(i128::from(value), 100);
+    let sign = if tenths < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{}",
+        tenths.unsigned_abs() / 10,
+        tenths.unsigned_abs() % 10
+    )
 }
 
 /// Quotes a CSV field when it needs it.

@@ -40,6 +40,51 @@ pub struct MonthEnd {
     pub bank: Money,
 }
 
+/// One realism target and what the books achieved, both in thousandths of
+/// `unit` (days, or percentage points).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetCheck {
+    pub name: &'static str,
+    /// `None` when the spec sets no target: the value is reported only.
+    pub target: Option<i64>,
+    pub achieved: i64,
+    pub unit: &'static str,
+    /// Largest allowed difference, in the same thousandths.
+    pub tolerance: i64,
+}
+
+impl TargetCheck {
+    /// Days, within ±10% of the target (at least half a day).
+    pub fn new(name: &'static str, target: Option<i64>, achieved: i64) -> TargetCheck {
+        let tolerance = target.map_or(0, |t| (t.abs() / 10).max(500));
+        TargetCheck {
+            name,
+            target,
+            achieved,
+            unit: "days",
+            tolerance,
+        }
+    }
+
+    /// A percentage given in basis points, within ±10% of it (at least half a point).
+    pub fn percent(name: &'static str, target_bp: i64, achieved: i64) -> TargetCheck {
+        let target = target_bp * 10;
+        TargetCheck {
+            name,
+            target: Some(target),
+            achieved,
+            unit: "%",
+            tolerance: (target.abs() / 10).max(500),
+        }
+    }
+
+    /// Whether the achieved value is within tolerance; `None` without a target.
+    pub fn met(&self) -> Option<bool> {
+        self.target
+            .map(|t| (self.achieved - t).abs() <= self.tolerance)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CompanyBooks {
     pub name: String,
@@ -49,4 +94,5 @@ pub struct CompanyBooks {
     pub receivables: Aging,
     pub payables: Aging,
     pub month_ends: Vec<MonthEnd>,
+    pub targets: Vec<TargetCheck>,
 }

@@ -17,11 +17,11 @@ use super::calendar::{
     previous_business_day,
 };
 use super::catalog::{CatalogContext, Product};
-use super::draw::{between, chance, count_with_mean, weighted};
+use super::draw::{between, weighted};
 use super::keys::{Key, derived_id};
 use super::ledger::{Ledger, Posting, Source, Violation};
 use super::parties::{Party, PartyContext};
-use super::plans::{Payer, Settlement, settlements};
+use super::plans::{Payer, Plan, Settlement, settlements};
 use super::rows::{AllocationRow, DocumentRow, LineRow, PaymentRow, Row, RowSink};
 use super::{catalog, parties, setup};
 use crate::model::{
@@ -69,6 +69,10 @@ pub(super) enum Event {
     Refund {
         credit: u64,
     },
+    /// The rest of a customer's debt is written off as bad.
+    WriteOff {
+        doc: u64,
+    },
 }
 
 impl Event {
@@ -78,6 +82,7 @@ impl Event {
             Event::Post { doc, .. } | Event::Settle { doc, .. } => Some(*doc),
             Event::Credit { invoice, .. } => Some(*invoice),
             Event::Refund { credit } => Some(*credit),
+            Event::WriteOff { doc } => Some(*doc),
             Event::Posting(_) => None,
         }
     }
@@ -89,6 +94,14 @@ pub(super) enum Effect {
     None,
     TaxPaid(Money),
     PayrollRemitted(Money),
+}
+
+/// One line of a bill, before tax.
+pub(super) struct BillLine {
+    pub product: Option<Uuid>,
+    pub description: String,
+    pub quantity: u32,
+    pub unit_price: Money,
 }
 
 pub(super) struct PlannedPosting {
@@ -147,6 +160,8 @@ pub struct CompanySim<'a> {
     pub(super) card: Option<usize>,
     pub(super) tax: super::tax_returns::TaxPosition,
     pub(super) payroll: super::payroll::PayrollState,
+    pub(super) stock: super::inventory::Stock,
+    pub(super) pacing: super::targets::Pacing,
     /// First day of the simulated window.
     pub(super) start: NaiveDate,
 }
@@ -197,11 +212,15 @@ impl<'a> CompanySim<'a> {
             card: None,
             tax: Default::default(),
             payroll: Default::default(),
+            stock: Default::default(),
+            pacing: Default::default(),
             start,
         };
         sim.create_products(sink);
         sim.create_parties(sink, start);
+        sim.pacing = super::targets::Pacing::new(sim.seed, company, &sim.customers, &sim.vendors);
         sim.hire(sink, start);
+        sim.open_stock(sink, start);
         sim.emit_periods(sink, start, scenario.calendar.months);
         sim
     }
@@ -299,7 +318,7 @@ impl<'a> CompanySim<'a> {
     }
 
     pub fn open(&mut self, sink: &mut dyn RowSink, start: NaiveDate) -> Result<(), Violation> {
-        self.open_books(sink, start, Money::ZERO)
+        self.open_books(sink, start, self.stock.opening_value)
     }
 
     pub fn simulate_month(
@@ -309,12 +328,16 @@ impl<'a> CompanySim<'a> {
         offset: u32,
     ) -> Result<(), Violation> {
         let first = month_start(start, offset);
+        self.pacing.observe_month(offset);
         self.schedule_treasury(first);
         self.run_payroll(sink, first, self.start)?;
         self.issue_invoices(sink, first, offset);
         self.issue_bills(sink, first, offset);
         let cutoff = month_end(first).min(self.as_of);
         self.apply_events(sink, cutoff)?;
+        self.receive_stock(sink, cutoff);
+        self.apply_events(sink, cutoff)?;
+        self.count_stock(sink, first, cutoff)?;
         self.file_tax_return(sink, first);
         self.schedule_remittance(first);
         self.close_year(sink, first)?;
@@ -323,6 +346,7 @@ impl<'a> CompanySim<'a> {
         let month_end = self.check_month_end(cutoff, bank)?;
         self.check_tax(cutoff)?;
         self.check_payroll(cutoff)?;
+        self.check_stock(cutoff)?;
         self.month_ends.push(month_end);
         self.closed_through = Some(cutoff);
         Ok(())
@@ -330,25 +354,29 @@ impl<'a> CompanySim<'a> {
 
     fn demand_milli(&self, base: u32, weight: u32, first: NaiveDate, offset: u32) -> u64 {
         let season = u64::from(self.company.activity.seasonality[first.month0() as usize]);
-        let growth = (1000
-            + i64::from(self.company.activity.growth_per_year) * i64::from(offset) / 120)
-            .max(100) as u64;
-        u64::from(base) * u64::from(weight) / 1000 * season / 1000 * growth / 1000
+        let growth = self.pacing.growth_ppm(offset);
+        u64::from(base) * u64::from(weight) / 1000 * season / 1000 * growth / 1_000_000
+    }
+
+    /// Months from the window start to `date`'s month.
+    fn offset_of(&self, date: NaiveDate) -> usize {
+        ((date.year() - self.start.year()) * 12 + date.month() as i32 - self.start.month() as i32)
+            .max(0) as usize
     }
 
     fn issue_invoices(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
         let mut new = Vec::new();
         let month = first.format("%Y%m").to_string();
-        for (i, customer) in self.customers.iter().enumerate() {
+        for i in 0..self.customers.len() {
+            let customer = &self.customers[i];
             let key = customer.key.child("invoice").child(&month);
-            let mut rng = key.stream(self.seed);
             let mean = self.demand_milli(
                 self.company.customers.invoices_per_month.0,
                 customer.weight_milli,
                 first,
                 offset,
             );
-            for k in 1..=count_with_mean(&mut rng, mean) {
+            for k in 1..=self.pacing.invoices_for(i, mean) {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
                 let date = day_in_month(&mut doc_rng, first);
@@ -358,6 +386,7 @@ impl<'a> CompanySim<'a> {
             }
         }
         new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        self.pacing.invoices[offset as usize] += new.len() as u64;
         for (date, customer, key, mut rng) in new {
             self.issue_invoice(sink, date, customer, key, &mut rng);
         }
@@ -371,21 +400,37 @@ impl<'a> CompanySim<'a> {
         key: Key,
         rng: &mut rand_chacha::ChaCha8Rng,
     ) {
-        let number = self.next_number("INV", date);
-        let party = &self.customers[customer];
         let id = key.id();
-        let due = add_days(date, party.terms_days);
         let n_lines = 1 + weighted(rng, &[50, 30, 15, 5]) as u32;
         let mut postings: Vec<Posting> = Vec::new();
-        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
-        let mut first_line = None;
-        for line_no in 1..=n_lines {
-            let product = &self.products[weighted(rng, &self.product_weights)];
-            let quantity = if product.goods {
+        let mut chosen = Vec::with_capacity(n_lines as usize);
+        for _ in 0..n_lines {
+            let index = weighted(rng, &self.product_weights);
+            let wanted = if self.products[index].goods {
                 between(rng, 1, 8)
             } else {
                 1 + weighted(rng, &[70, 20, 10]) as u32
             };
+            let (sold, cost_of_sales) = self.issue_stock(sink, date, index, wanted, id);
+            postings.extend(cost_of_sales);
+            match (sold, self.substitute_service(rng)) {
+                (0, Some(service)) => chosen.push((service, 1)),
+                (0, None) => {}
+                (sold, _) => chosen.push((index, sold)),
+            }
+        }
+        if chosen.is_empty() {
+            // Everything asked for was out of stock and nothing else is sold.
+            return;
+        }
+        let number = self.next_number("INV", date);
+        let party = &self.customers[customer];
+        let due = add_days(date, party.terms_days);
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        let mut first_line = None;
+        for (n, &(index, quantity)) in chosen.iter().enumerate() {
+            let line_no = n as u32 + 1;
+            let product = &self.products[index];
             let net = product.unit_price.times(i64::from(quantity));
             let tax = net.apply(self.company.tax_rates[product.tax].rate);
             subtotal += net;
@@ -417,8 +462,21 @@ impl<'a> CompanySim<'a> {
         self.tax.output += tax_total;
         postings.push((self.accounts.tax_output, -tax_total));
         postings.push((self.accounts.receivable, total));
-        let plan = settlements(rng, Payer::Customer, party.behaviour, date, due, total);
-        let credit = self.plan_credit(rng, &plan, total, first_line);
+        let plan = settlements(
+            rng,
+            Payer::Customer,
+            party.behaviour,
+            date,
+            due,
+            total,
+            self.pacing.customer_scale,
+        );
+        let offset = self.offset_of(date);
+        self.pacing.invoiced[offset] += total;
+        let credit = self.plan_credit(rng, customer, &plan.settlements, total, first_line);
+        let written_off = plan.write_off.filter(|&d| d <= self.as_of).is_some();
+        let paid = paid_by(&plan.settlements, self.as_of);
+        let party = &self.customers[customer];
         let description = format!("Invoice {number} to {}", party.name);
         sink.row(Row::Invoice(&DocumentRow {
             id,
@@ -433,8 +491,16 @@ impl<'a> CompanySim<'a> {
             subtotal,
             tax_total,
             total,
-            amount_due: total - paid_by(&plan, self.as_of),
-            status: settled_status(total, paid_by(&plan, self.as_of), "sent"),
+            amount_due: if written_off {
+                Money::ZERO
+            } else {
+                total - paid
+            },
+            status: if written_off {
+                "written_off"
+            } else {
+                settled_status(total, paid, "sent")
+            },
             credited_id: None,
         }));
         let doc = self.open_doc(Side::Receivable, key, id, number, customer, due);
@@ -453,19 +519,37 @@ impl<'a> CompanySim<'a> {
         }
     }
 
+    /// A service to sell instead of goods that are out of stock, if the
+    /// catalog has any. The draw is made either way, so stock levels never
+    /// shift the random streams of later lines.
+    fn substitute_service(&self, rng: &mut rand_chacha::ChaCha8Rng) -> Option<usize> {
+        let weights: Vec<u32> = self
+            .products
+            .iter()
+            .zip(&self.product_weights)
+            .map(|(p, &w)| if p.goods { 0 } else { w })
+            .collect();
+        let pick = weighted(rng, &weights);
+        weights.iter().any(|&w| w > 0).then_some(pick)
+    }
+
     /// A partial credit and refund of a fully paid invoice, at the refund rate.
     fn plan_credit(
-        &self,
+        &mut self,
         rng: &mut rand_chacha::ChaCha8Rng,
+        customer: usize,
         plan: &[Settlement],
         total: Money,
         line: Option<(Money, usize, usize, Uuid, String)>,
     ) -> Option<(NaiveDate, CreditPlan)> {
-        let refund = chance(rng, self.company.customers.refund_rate);
         let (net, tax, account, product, name) = line?;
         let paid: Money = plan.iter().map(|s| s.amount).sum();
         let last = plan.last()?;
-        if !refund || paid != total {
+        if paid != total
+            || !self
+                .pacing
+                .refund_due(customer, self.company.customers.refund_rate)
+        {
             return None;
         }
         let share = i64::from(between(rng, 20, 100));
@@ -486,9 +570,9 @@ impl<'a> CompanySim<'a> {
     fn issue_bills(&mut self, sink: &mut dyn RowSink, first: NaiveDate, offset: u32) {
         let mut new = Vec::new();
         let month = first.format("%Y%m").to_string();
-        for (i, vendor) in self.vendors.iter().enumerate() {
+        for i in 0..self.vendors.len() {
+            let vendor = &self.vendors[i];
             let key = vendor.key.child("bill").child(&month);
-            let mut rng = key.stream(self.seed);
             let spend = vendor.spend.expect("vendors have a spend category");
             let count = if is_fixed_monthly(spend) {
                 1
@@ -499,8 +583,9 @@ impl<'a> CompanySim<'a> {
                     first,
                     offset,
                 );
-                count_with_mean(&mut rng, mean)
+                self.pacing.bills_for(i, mean)
             };
+            let vendor = &self.vendors[i];
             for k in 1..=count {
                 let doc_key = key.child(k);
                 let mut doc_rng = doc_key.stream(self.seed);
@@ -531,30 +616,59 @@ impl<'a> CompanySim<'a> {
         first: NaiveDate,
         offset: u32,
     ) {
-        let number = self.next_number("BILL", date);
-        let party = &self.vendors[vendor];
-        let spend = party.spend.expect("vendors have a spend category");
+        let spend = self.vendors[vendor]
+            .spend
+            .expect("vendors have a spend category");
         let amount = self.bill_amount(rng, vendor, spend, first, offset);
-        let id = key.id();
-        let due = add_days(date, party.terms_days);
-        let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
-        let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
-        let rate = self.company.tax_rates[tax].rate;
         let n_lines = if amount.0 >= 50_000 {
             1 + weighted(rng, &[60, 30, 10]) as u32
         } else {
             1
         };
-        let mut postings: Vec<Posting> = Vec::new();
-        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
         let mut remaining = amount;
-        for line_no in 1..=n_lines {
-            let net = if line_no == n_lines {
-                remaining
-            } else {
-                Money(remaining.0 * i64::from(between(rng, 30, 60)) / 100 / 100 * 100)
-            };
-            remaining -= net;
+        let lines = (1..=n_lines)
+            .map(|line_no| {
+                let net = if line_no == n_lines {
+                    remaining
+                } else {
+                    Money(remaining.0 * i64::from(between(rng, 30, 60)) / 100 / 100 * 100)
+                };
+                remaining -= net;
+                BillLine {
+                    product: None,
+                    description: bill_line_description(spend, line_no, date),
+                    quantity: 1,
+                    unit_price: net,
+                }
+            })
+            .collect();
+        let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
+        let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
+        self.book_bill(sink, date, vendor, key, rng, lines, account, tax);
+    }
+
+    /// Emits a bill and its lines, and schedules its posting and payments.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn book_bill(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        vendor: usize,
+        key: Key,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        lines: Vec<BillLine>,
+        account: usize,
+        tax: usize,
+    ) -> Uuid {
+        let number = self.next_number("BILL", date);
+        let party = &self.vendors[vendor];
+        let id = key.id();
+        let due = add_days(date, party.terms_days);
+        let rate = self.company.tax_rates[tax].rate;
+        let (mut subtotal, mut tax_total) = (Money::ZERO, Money::ZERO);
+        for (n, line) in lines.into_iter().enumerate() {
+            let line_no = n as u32 + 1;
+            let net = line.unit_price.times(i64::from(line.quantity));
             let line_tax = net.apply(rate);
             subtotal += net;
             tax_total += line_tax;
@@ -563,10 +677,10 @@ impl<'a> CompanySim<'a> {
                 company_id: self.id,
                 document_id: id,
                 line_no,
-                product_id: None,
-                description: bill_line_description(spend, line_no, date),
-                quantity: 1,
-                unit_price: net,
+                product_id: line.product,
+                description: line.description,
+                quantity: line.quantity,
+                unit_price: line.unit_price,
                 net_amount: net,
                 tax_rate_id: self.tax_ids[tax],
                 tax_amount: line_tax,
@@ -575,11 +689,23 @@ impl<'a> CompanySim<'a> {
         }
         let total = subtotal + tax_total;
         self.tax.input += tax_total;
-        postings.push((account, subtotal));
-        postings.push((self.accounts.tax_input, tax_total));
-        postings.push((self.accounts.payable, -total));
-        let plan = settlements(rng, Payer::Company, party.behaviour, date, due, total);
-        let paid = paid_by(&plan, self.as_of);
+        let postings = vec![
+            (account, subtotal),
+            (self.accounts.tax_input, tax_total),
+            (self.accounts.payable, -total),
+        ];
+        let plan = settlements(
+            rng,
+            Payer::Company,
+            party.behaviour,
+            date,
+            due,
+            total,
+            self.pacing.vendor_scale,
+        );
+        let paid = paid_by(&plan.settlements, self.as_of);
+        let offset = self.offset_of(date);
+        self.pacing.billed[offset] += total;
         let description = format!("Bill {number} from {}", party.name);
         sink.row(Row::Bill(&DocumentRow {
             id,
@@ -609,6 +735,7 @@ impl<'a> CompanySim<'a> {
             },
         );
         self.schedule_settlements(doc, &plan);
+        id
     }
 
     /// Net amount of one bill: fixed costs stay flat, the rest follow the season.
@@ -669,8 +796,8 @@ impl<'a> CompanySim<'a> {
         doc
     }
 
-    fn schedule_settlements(&mut self, doc: u64, plan: &[Settlement]) {
-        for (n, s) in plan.iter().enumerate() {
+    fn schedule_settlements(&mut self, doc: u64, plan: &Plan) {
+        for (n, s) in plan.settlements.iter().enumerate() {
             self.schedule(
                 s.date,
                 2,
@@ -680,6 +807,9 @@ impl<'a> CompanySim<'a> {
                     amount: s.amount,
                 },
             );
+        }
+        if let Some(date) = plan.write_off {
+            self.schedule(date, 3, Event::WriteOff { doc });
         }
     }
 
@@ -730,6 +860,7 @@ impl<'a> CompanySim<'a> {
             Event::Credit { invoice, plan } => self.credit(sink, date, invoice, plan),
             Event::Refund { credit } => self.refund(sink, date, credit),
             Event::Posting(planned) => self.post_planned(sink, date, *planned),
+            Event::WriteOff { doc } => self.write_off(sink, date, doc),
         }
     }
 
@@ -866,6 +997,42 @@ impl<'a> CompanySim<'a> {
         let d = self.docs.get_mut(&doc).expect("open document");
         d.open -= amount;
         d.paid += amount;
+        self.done_with_event(doc);
+        Ok(())
+    }
+
+    /// Moves what is still open on a customer document to bad debts.
+    fn write_off(
+        &mut self,
+        sink: &mut dyn RowSink,
+        date: NaiveDate,
+        doc: u64,
+    ) -> Result<(), Violation> {
+        let d = &self.docs[&doc];
+        let amount = d.open;
+        let number = d.number.clone();
+        let id = derived_id(d.id, "write-off", 0);
+        let name = self.customers[d.party].name.clone();
+        let postings = [
+            (
+                setup::account_index(self.company, AccountPurpose::BadDebts),
+                amount,
+            ),
+            (self.accounts.receivable, -amount),
+        ];
+        let source = Source {
+            kind: "write_off",
+            id,
+            number: &number,
+        };
+        self.ledger.post(
+            sink,
+            date,
+            format!("Bad debt written off: {name}, {number}"),
+            &source,
+            &postings,
+        )?;
+        self.docs.get_mut(&doc).expect("open document").open = Money::ZERO;
         self.done_with_event(doc);
         Ok(())
     }
@@ -1103,7 +1270,15 @@ impl<'a> CompanySim<'a> {
                 Side::Payable => payables.add(overdue, d.open),
             }
         }
+        let targets = super::targets::achieved(
+            self.company,
+            &self.customers,
+            &self.pacing,
+            &self.month_ends,
+            self.start.month0(),
+        );
         CompanyBooks {
+            targets,
             name: self.company.name.clone(),
             accounts: self.company.accounts.clone(),
             balances: self.ledger.balances().to_vec(),

@@ -28,19 +28,6 @@ pub fn weighted(rng: &mut ChaCha8Rng, weights: &[u32]) -> usize {
     weights.len() - 1
 }
 
-/// A count whose mean is `mean_milli / 1000`: the sum of fair Bernoulli trials,
-/// which gives a Poisson-like spread without `exp`.
-pub fn count_with_mean(rng: &mut ChaCha8Rng, mean_milli: u64) -> u32 {
-    if mean_milli == 0 {
-        return 0;
-    }
-    let trials = mean_milli.div_ceil(500).clamp(1, 10_000);
-    let p_micro = mean_milli * 1000 / trials;
-    (0..trials)
-        .filter(|_| rng.random_range(0..1_000_000u64) < p_micro)
-        .count() as u32
-}
-
 /// An amount between `lo` and `hi`, skewed towards `lo` (the square of a
 /// uniform draw), as prices and bills usually are.
 pub fn skewed_amount(rng: &mut ChaCha8Rng, lo: Money, hi: Money) -> Money {
@@ -65,16 +52,6 @@ pub fn nice_price(rng: &mut ChaCha8Rng, amount: Money) -> Money {
 mod tests {
     use super::*;
     use rand::SeedableRng;
-
-    #[test]
-    fn count_with_mean_averages_close_to_the_mean() {
-        let mut rng = ChaCha8Rng::from_seed([1; 32]);
-        let n = 4000;
-        let total: u32 = (0..n).map(|_| count_with_mean(&mut rng, 2_500)).sum();
-        let mean_milli = u64::from(total) * 1000 / n;
-        assert!((2_350..=2_650).contains(&mean_milli), "{mean_milli}");
-        assert_eq!(count_with_mean(&mut rng, 0), 0);
-    }
 
     #[test]
     fn weighted_never_picks_a_zero_weight() {

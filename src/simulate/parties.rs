@@ -111,9 +111,7 @@ fn party_from(
 ) -> Party {
     let shares: Vec<u32> = ctx.terms.iter().map(|t| t.share.0).collect();
     let terms_days = ctx.terms[weighted(rng, &shares)].days;
-    let p = ctx.payers;
-    let behaviour = [Behaviour::Prompt, Behaviour::Late, Behaviour::Partial]
-        [weighted(rng, &[p.prompt.0, p.late.0, p.partial.0])];
+    let behaviour = behaviour_for(index, ctx.payers);
     let weight_milli = ACTIVITY_WEIGHTS[rng.random_range(0..ACTIVITY_WEIGHTS.len())];
     Party {
         id: key.id(),
@@ -125,6 +123,20 @@ fn party_from(
         weight_milli,
         method,
         spend,
+    }
+}
+
+/// Behaviour by the golden-ratio sequence over the party's index: the shares
+/// match the spec closely for any population size, and a party's behaviour
+/// never depends on how many others there are.
+pub fn behaviour_for(index: u32, mix: PayerMix) -> Behaviour {
+    let u = (u64::from(index) * 6_180_339_887 % 10_000_000_000 / 1_000_000) as u32;
+    if u < mix.prompt.0 {
+        Behaviour::Prompt
+    } else if u < mix.prompt.0 + mix.late.0 {
+        Behaviour::Late
+    } else {
+        Behaviour::Partial
     }
 }
 
