@@ -47,4 +47,8 @@ pub enum Command {
         #[command(flatten)]
         target: super::db_commands::SchemaTarget,
     },
+    /// Load a dump into a database as the demo tenant, with fresh credentials.
+    Load(super::db_commands::LoadArgs),
+    /// Reset the demo tenant to its snapshot, with an audit row.
+    Reset(super::db_commands::ResetArgs),
 }

@@ -5,13 +5,17 @@
 //! one-line JSON summary on stdout, diagnostics on stderr. Invariant: no
 //! credential plaintext is ever printed.
 
-use std::path::Path;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::exit;
-use crate::db::DbError;
+use crate::db::{
+    Action, CredentialOutputs, DEFAULT_BCRYPT_COST, DbError, Options, Outcome, Policy, Progress,
+    Rotation, Secret, Source,
+};
 
 /// Where `schema` applies its DDL instead of printing it.
 #[derive(Debug, Args)]
@@ -58,5 +62,286 @@ fn usage(message: &str) -> ExitCode {
 fn fail(e: DbError) -> ExitCode {
     let code = e.exit_code();
     eprintln!("{:?}", miette::Report::new(e));
+    ExitCode::from(code)
+}
+
+/// Options shared by `load` and `reset`.
+#[derive(Debug, Args)]
+pub struct TenantArgs {
+    /// PostgreSQL connection URL (or DATABASE_URL).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Who runs this, recorded in the audit log (or DEMOFORGE_OPERATOR).
+    #[arg(long, env = "DEMOFORGE_OPERATOR")]
+    pub operator: Option<String>,
+    /// Write the personas' plaintext credentials here, as JSON with mode 0600.
+    #[arg(long, value_name = "FILE")]
+    pub credentials_out: Option<PathBuf>,
+    /// Also write one Postman environment per persona into this folder (mode 0600).
+    #[arg(long, value_name = "DIR")]
+    pub postman_out: Option<PathBuf>,
+    /// The application's base URL, written into the credentials and Postman files.
+    #[arg(
+        long,
+        env = "DEMOFORGE_BASE_URL",
+        default_value = "http://localhost:8000"
+    )]
+    pub base_url: String,
+    /// Derive credentials from this secret and the rotation period instead of
+    /// random ones. Prefer DEMOFORGE_CREDENTIAL_SECRET: argv is visible in ps.
+    #[arg(long, env = "DEMOFORGE_CREDENTIAL_SECRET", hide_env_values = true)]
+    pub credential_secret: Option<String>,
+    /// How often derived credentials change.
+    #[arg(long, value_enum, default_value_t = Rotation::Monthly)]
+    pub rotation: Rotation,
+    /// Print a one-line JSON summary on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// A dump built by `demoforge build` (base-demo.sql).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// A scenario spec (.yaml), compiled in memory, or a built dump (.sql).
+    pub source: PathBuf,
+    /// Show what would happen: runs everything in a transaction that is rolled back.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Templates folder, when SOURCE is a spec.
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+}
+
+pub fn load(args: &LoadArgs) -> ExitCode {
+    let bytes = match read_dump(&args.file) {
+        Ok(bytes) => bytes,
+        Err(report) => return report_failure(args.tenant.json, exit::INVALID_INPUT, report),
+    };
+    let operator = args
+        .tenant
+        .operator
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    run_replace(&args.tenant, &bytes, Action::Load, operator, false)
+}
+
+pub fn reset(args: &ResetArgs) -> ExitCode {
+    let Some(operator) = args
+        .tenant
+        .operator
+        .clone()
+        .filter(|o| !o.trim().is_empty())
+    else {
+        let report = miette::miette!(
+            help = "pass --operator NAME (or set DEMOFORGE_OPERATOR); it goes into the audit log",
+            "reset needs an operator"
+        );
+        return report_failure(args.tenant.json, exit::INVALID_INPUT, report);
+    };
+    let bytes = if is_dump(&args.source) {
+        read_dump(&args.source)
+    } else {
+        super::build_dump_bytes(&args.source, args.templates.as_deref())
+    };
+    match bytes {
+        Ok(bytes) => run_replace(&args.tenant, &bytes, Action::Reset, operator, args.dry_run),
+        Err(report) => report_failure(args.tenant.json, exit::INVALID_INPUT, report),
+    }
+}
+
+/// A `.sql` file is a built dump; anything else is a spec.
+fn is_dump(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "sql")
+}
+
+fn read_dump(path: &Path) -> Result<Vec<u8>, miette::Report> {
+    std::fs::read(path).map_err(|e| {
+        miette::miette!(
+            help =
+                "pass a dump built by `demoforge build`, e.g. generated/<scenario>/base-demo.sql",
+            "cannot read dump {}: {e}",
+            path.display()
+        )
+    })
+}
+
+fn run_replace(
+    tenant: &TenantArgs,
+    bytes: &[u8],
+    action: Action,
+    operator: String,
+    dry_run: bool,
+) -> ExitCode {
+    let Some(url) = tenant.database_url.as_deref() else {
+        let report = miette::miette!(
+            help = "pass --database-url postgresql://user@host/db or set DATABASE_URL",
+            "{} needs a database",
+            action.as_str()
+        );
+        return report_failure(tenant.json, exit::INVALID_INPUT, report);
+    };
+    let policy = match policy(tenant) {
+        Ok(policy) => policy,
+        Err(report) => return report_failure(tenant.json, exit::INVALID_INPUT, report),
+    };
+    let options = Options {
+        action,
+        operator,
+        dry_run,
+        policy,
+        outputs: CredentialOutputs {
+            file: tenant.credentials_out.clone(),
+            postman_dir: tenant.postman_out.clone(),
+            base_url: tenant.base_url.clone(),
+        },
+    };
+    let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
+    match crate::db::replace_tenant(url, bytes, &options, &progress) {
+        Ok(outcome) => {
+            if tenant.json {
+                println!("{}", summary_json(&outcome));
+            } else {
+                print_summary(&outcome, &options.outputs);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            progress.finish();
+            let code = e.exit_code();
+            report_failure(tenant.json, code, miette::Report::new(e))
+        }
+    }
+}
+
+/// bcrypt cost 10 is Laravel's default; DEMOFORGE_BCRYPT_COST lowers it for
+/// tests only, where hashing dominates the run time.
+fn policy(tenant: &TenantArgs) -> Result<Policy, miette::Report> {
+    let bcrypt_cost = match std::env::var("DEMOFORGE_BCRYPT_COST") {
+        Ok(text) => match text.parse::<u32>() {
+            Ok(cost) if (4..=31).contains(&cost) => cost,
+            _ => {
+                return Err(miette::miette!(
+                    help =
+                        "use a whole number from 4 to 31, or unset it for Laravel's default of 10",
+                    "DEMOFORGE_BCRYPT_COST={text} is not a bcrypt cost"
+                ));
+            }
+        },
+        Err(_) => DEFAULT_BCRYPT_COST,
+    };
+    let source = match tenant.credential_secret.as_deref() {
+        Some(secret) if secret.len() < 16 => {
+            return Err(miette::miette!(
+                help = "use at least 16 characters, e.g. `openssl rand -hex 32`",
+                "the credential secret is too short to derive credentials from"
+            ));
+        }
+        Some(secret) => Source::Derived {
+            secret: Secret::new(secret),
+            period: tenant.rotation.label(crate::db::today()),
+        },
+        None => Source::Random,
+    };
+    Ok(Policy {
+        source,
+        bcrypt_cost,
+    })
+}
+
+fn summary_json(outcome: &Outcome) -> String {
+    let changes = outcome
+        .tester_changes
+        .as_ref()
+        .map(|c| serde_json::to_value(c).unwrap_or_default());
+    serde_json::json!({
+        "status": "ok",
+        "action": outcome.action.as_str(),
+        "dry_run": outcome.dry_run,
+        "scenario": outcome.scenario,
+        "company_ids": outcome.company_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "dump_sha256": outcome.dump_sha256,
+        "rows_deleted": outcome.rows_deleted,
+        "rows_loaded": outcome.rows_loaded,
+        "strategy": outcome.strategy.as_str(),
+        "credentials_issued": outcome.credentials_issued,
+        "credential_mode": outcome.credential_mode,
+        "tester_changes": changes,
+        "audit_id": outcome.audit_id,
+        "files_written": outcome.files_written,
+        "duration_ms": outcome.duration_ms,
+    })
+    .to_string()
+}
+
+fn print_summary(outcome: &Outcome, outputs: &CredentialOutputs) {
+    let seconds = outcome.duration_ms as f64 / 1000.0;
+    if outcome.dry_run {
+        println!(
+            "dry run of {} {}: would delete {} rows, write {} rows ({}) and issue {} credentials; nothing was changed ({seconds:.2}s)",
+            outcome.action.as_str(),
+            outcome.scenario,
+            outcome.rows_deleted,
+            outcome.rows_loaded,
+            outcome.strategy.as_str(),
+            outcome.credentials_issued
+        );
+    } else {
+        println!(
+            "{} {}: deleted {} rows, wrote {} rows ({}), issued {} credentials ({}) in {seconds:.2}s; audit row {}",
+            outcome.action.as_str(),
+            outcome.scenario,
+            outcome.rows_deleted,
+            outcome.rows_loaded,
+            outcome.strategy.as_str(),
+            outcome.credentials_issued,
+            outcome.credential_mode,
+            outcome
+                .audit_id
+                .map_or_else(|| "-".to_owned(), |id| id.to_string())
+        );
+    }
+    match &outcome.tester_changes {
+        None => println!("tester changes: none (the tenant did not exist before)"),
+        Some(changes) if changes.is_empty() => {
+            println!("tester changes: none since the snapshot")
+        }
+        Some(changes) => {
+            println!("tester changes since the snapshot (added / changed / removed):");
+            for (table, c) in changes {
+                println!("  {table}: +{} ~{} -{}", c.added, c.changed, c.removed);
+            }
+        }
+    }
+    for path in &outcome.files_written {
+        println!("wrote {} (mode 0600)", path.display());
+    }
+    if !outcome.dry_run && outputs.is_empty() {
+        eprintln!(
+            "warning: the new credentials were not written anywhere; pass --credentials-out FILE to keep them"
+        );
+    }
+}
+
+/// Diagnostics go to stderr; with --json, cron logs also get one JSON line.
+fn report_failure(json: bool, code: u8, report: miette::Report) -> ExitCode {
+    eprintln!("{report:?}");
+    if json {
+        let line = serde_json::json!({
+            "status": "error",
+            "exit_code": code,
+            "error": report.to_string(),
+        });
+        println!("{line}");
+    }
     ExitCode::from(code)
 }

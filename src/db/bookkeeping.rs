@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS demoforge.audit_log (
     dump_sha256 char(64) NOT NULL,
     rows_deleted bigint NOT NULL,
     rows_loaded bigint NOT NULL,
+    -- insert (first load), merge (only differing rows written) or full.
+    strategy text NOT NULL,
     credentials_issued integer NOT NULL,
     credential_mode text NOT NULL,
     duration_ms bigint NOT NULL,

@@ -4,16 +4,17 @@
 //! [`Block`] per COPY statement, each borrowing its row lines unchanged so the
 //! loader can stream them straight to PostgreSQL.
 //! Invariants, checked here before any connection is opened: every row of every
-//! block belongs to a company named by a `-- company:` header line; blocks are
-//! tenant tables in foreign-key order; every row has as many fields as the
-//! block has columns; credentials are absent; every company row is a demo
-//! company; the only other statements are harmless `SET`s. Pure: no I/O.
+//! block belongs to a company named by a `-- company:` header line; each
+//! table appears once; every row has as many fields as the block has columns;
+//! credentials are absent; every company row is a demo company; the only other
+//! statements are harmless `SET`s. Pure: no I/O. Whether the tables exist in
+//! the target, and their foreign-key order, is the database's to enforce.
 
 use std::collections::HashSet;
 
 use uuid::Uuid;
 
-use super::tables::{self, CREDENTIAL_TABLE};
+use super::tables::{self, COMPANIES, CREDENTIAL_TABLE};
 
 /// A parsed dump. Row data is borrowed from the input bytes.
 #[derive(Debug)]
@@ -38,8 +39,8 @@ pub struct Company {
 /// One `COPY table (columns) FROM stdin;` block.
 #[derive(Debug)]
 pub struct Block<'a> {
-    /// Qualified table name, one of [`tables::TENANT_TABLES`].
-    pub table: &'static str,
+    /// Qualified table name, `schema.table`.
+    pub table: String,
     pub columns: Vec<String>,
     /// The row lines, each ending in `\n`, exactly as in the file.
     pub data: &'a [u8],
@@ -250,17 +251,17 @@ fn parse_block<'a>(
             message: format!("the dump carries rows for {CREDENTIAL_TABLE}"),
         });
     }
-    let spec = tables::TENANT_TABLES[tables::position(table).unwrap_or(0)];
+    let company_column = tables::company_column(&table);
     let company_col = columns
         .iter()
-        .position(|c| c == spec.company_column)
+        .position(|c| c == company_column)
         .ok_or_else(|| {
             malformed(
                 line,
-                format!("COPY {table} lacks its `{}` column", spec.company_column),
+                format!("COPY {table} lacks its `{company_column}` column"),
             )
         })?;
-    let checks = RowChecks::new(table, &columns, company_col, header);
+    let checks = RowChecks::new(&table, &columns, company_col, header);
     let start = lines.offset();
     let mut rows = 0u64;
     loop {
@@ -286,10 +287,7 @@ fn parse_block<'a>(
 }
 
 /// `COPY schema.table (a, b) FROM stdin;` into a known table and column names.
-fn parse_copy_statement(
-    line: usize,
-    statement: &str,
-) -> Result<(&'static str, Vec<String>), DumpError> {
+fn parse_copy_statement(line: usize, statement: &str) -> Result<(String, Vec<String>), DumpError> {
     let bad = || {
         malformed(
             line,
@@ -303,16 +301,15 @@ fn parse_copy_statement(
     let rest = rest.strip_suffix(" FROM stdin;").ok_or_else(bad)?;
     let (name, cols) = rest.split_once(" (").ok_or_else(bad)?;
     let cols = cols.strip_suffix(')').ok_or_else(bad)?;
-    let table = tables::TENANT_TABLES
-        .iter()
-        .find(|t| t.name == name)
-        .map(|t| t.name)
-        .ok_or_else(|| {
-            malformed(
+    let table = match name.split_once('.') {
+        Some((schema, table)) if is_identifier(schema) && is_identifier(table) => name.to_owned(),
+        _ => {
+            return Err(malformed(
                 line,
-                format!("`{name}` is not a table of the reference schema"),
-            )
-        })?;
+                format!("`{name}` is not a plain schema-qualified table name"),
+            ));
+        }
+    };
     let mut columns = Vec::new();
     for col in cols.split(',').map(str::trim) {
         if !is_identifier(col) {
@@ -339,7 +336,7 @@ fn is_identifier(s: &str) -> bool {
 
 /// Per-row checks of one block, prepared once.
 struct RowChecks {
-    table: &'static str,
+    table: String,
     width: usize,
     company_col: usize,
     companies: Vec<[u8; 36]>,
@@ -348,12 +345,7 @@ struct RowChecks {
 }
 
 impl RowChecks {
-    fn new(
-        table: &'static str,
-        columns: &[String],
-        company_col: usize,
-        header: &Header,
-    ) -> RowChecks {
+    fn new(table: &str, columns: &[String], company_col: usize, header: &Header) -> RowChecks {
         let companies = header
             .companies
             .iter()
@@ -368,12 +360,12 @@ impl RowChecks {
             if tables::is_credential_column(table, col) {
                 required.push((i, b"\\N".as_slice(), "credential column must be NULL (\\N)"));
             }
-            if table == "core.companies" && col == "is_demo" {
+            if table == COMPANIES && col == "is_demo" {
                 required.push((i, b"t".as_slice(), "company must be flagged is_demo = t"));
             }
         }
         RowChecks {
-            table,
+            table: table.to_owned(),
             width: columns.len(),
             company_col,
             companies,
@@ -424,24 +416,23 @@ impl RowChecks {
         }
         Err(DumpError::ForeignCompany {
             line,
-            table: self.table.to_owned(),
+            table: self.table.clone(),
             found: String::from_utf8_lossy(field).into_owned(),
         })
     }
 }
 
+/// Foreign-key order is the dump's contract and PostgreSQL enforces it while
+/// loading; a table listed twice would be loaded twice, so it is refused here.
 fn check_order(previous: &[Block<'_>], block: &Block<'_>) -> Result<(), DumpError> {
-    let Some(last) = previous.last() else {
-        return Ok(());
-    };
-    if tables::position(last.table) < tables::position(block.table) {
+    if previous.iter().all(|b| b.table != block.table) {
         return Ok(());
     }
     Err(malformed(
         block.line,
         format!(
-            "{} comes after {}; blocks must be in foreign-key order and appear once",
-            block.table, last.table
+            "{} has a second COPY block; each table appears once",
+            block.table
         ),
     ))
 }
@@ -449,7 +440,7 @@ fn check_order(previous: &[Block<'_>], block: &Block<'_>) -> Result<(), DumpErro
 /// Every company named in the header must have its row, or a reset would
 /// delete a tenant and load nothing in its place.
 fn check_companies_block(dump: &Dump<'_>) -> Result<(), DumpError> {
-    let Some(block) = dump.block("core.companies") else {
+    let Some(block) = dump.block(COMPANIES) else {
         return Err(malformed(1, "the dump has no core.companies block"));
     };
     let id_col = block.column_index("id").unwrap_or(0);
@@ -607,7 +598,11 @@ mod tests {
         assert_eq!(dump.header.companies.len(), 1);
         assert_eq!(dump.header.companies[0].name, "Tiny Co");
         assert_eq!(dump.header.get("Credentials are not in this file"), None);
-        let tables: Vec<_> = dump.blocks.iter().map(|b| (b.table, b.rows)).collect();
+        let tables: Vec<_> = dump
+            .blocks
+            .iter()
+            .map(|b| (b.table.as_str(), b.rows))
+            .collect();
         assert_eq!(tables, [("core.companies", 1), ("core.users", 1)]);
         let users = dump.block("core.users").expect("users block");
         assert!(users.data.starts_with(USER.as_bytes()));
@@ -681,13 +676,12 @@ mod tests {
     }
 
     #[test]
-    fn rejects_blocks_out_of_order() {
-        let text = dump_text(COMPANY, "2");
-        let (head, rest) = text.split_at(text.find("COPY core.companies").unwrap());
-        let (companies, users) = rest.split_at(rest.find("COPY core.users").unwrap());
-        let swapped = format!("{head}{users}\n{companies}");
-        let err = parse(swapped.as_bytes()).expect_err("order");
-        assert!(err.to_string().contains("foreign-key order"), "{err}");
+    fn rejects_a_table_listed_twice() {
+        let text = dump_text(COMPANY, "3");
+        let users = &text[text.find("COPY core.users").unwrap()..];
+        let twice = format!("{text}{users}");
+        let err = parse(twice.as_bytes()).expect_err("twice");
+        assert!(err.to_string().contains("appears once"), "{err}");
     }
 
     #[test]
@@ -702,10 +696,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unknown_tables_and_a_missing_company_line() {
-        let text = dump_text(COMPANY, "2").replace("core.users", "public.users");
-        let err = parse(text.as_bytes()).expect_err("unknown table");
-        assert!(err.to_string().contains("public.users"), "{err}");
+    fn rejects_odd_table_names_and_a_missing_company_line() {
+        let text = dump_text(COMPANY, "2").replace("core.users", "users; DROP TABLE x");
+        let err = parse(text.as_bytes()).expect_err("not a table name");
+        assert!(err.to_string().contains("schema-qualified"), "{err}");
         let text = dump_text(COMPANY, "2").replace("-- company:", "-- firm:");
         let err = parse(text.as_bytes()).expect_err("no company");
         assert!(err.to_string().contains("names no company"), "{err}");

@@ -32,6 +32,8 @@ pub enum DbError {
         phase: String,
         message: String,
         help: String,
+        /// SQLSTATE, when the server sent one.
+        code: Option<String>,
     },
 
     #[error("refused: {message}")]
@@ -97,7 +99,13 @@ impl DbError {
             phase: phase.to_owned(),
             message,
             help: help.to_owned(),
+            code: e.code().map(|c| c.code().to_owned()),
         }
+    }
+
+    /// An integrity constraint violation (SQLSTATE class 23).
+    pub fn is_constraint_violation(&self) -> bool {
+        matches!(self, DbError::Query { code: Some(code), .. } if code.starts_with("23"))
     }
 }
 

@@ -1,64 +1,14 @@
-//! The tenant tables of the reference schema, in foreign-key order.
+//! Naming rules for tenant tables that hold without a database.
 //!
-//! Input: none (a fixed list mirroring `templates/postgres/schema.sql.j2` and
-//! docs/dump-format.md). Output: the load order, the delete order and which
-//! column scopes each table to a company. Invariant: a parent always comes
-//! before its children, so the reverse is a valid delete order.
+//! Input: qualified table and column names. Output: which column scopes a
+//! table to a company, and which tables and columns hold credentials.
+//! Invariant: the company column is `id` for `core.companies` and
+//! `company_id` for every other tenant table, as in the reference schema.
+//! Which tables exist, and their foreign-key order, comes from the target
+//! database itself (see `catalog`).
 
-/// One tenant-owned table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TenantTable {
-    /// Qualified name, `schema.table`.
-    pub name: &'static str,
-    /// The column holding the company id: `id` for the companies themselves.
-    pub company_column: &'static str,
-}
-
-const fn scoped(name: &'static str) -> TenantTable {
-    TenantTable {
-        name,
-        company_column: "company_id",
-    }
-}
-
-/// Load order. `core.api_tokens` is never in a dump, but a reset must delete
-/// the tokens it issued before the users they belong to.
-pub const TENANT_TABLES: [TenantTable; 31] = [
-    TenantTable {
-        name: "core.companies",
-        company_column: "id",
-    },
-    scoped("core.users"),
-    scoped("core.roles"),
-    scoped("core.role_permissions"),
-    scoped("core.memberships"),
-    scoped("core.api_tokens"),
-    scoped("ledger.accounts"),
-    scoped("ledger.tax_rates"),
-    scoped("ledger.fiscal_years"),
-    scoped("ledger.periods"),
-    scoped("banking.bank_accounts"),
-    scoped("catalog.products"),
-    scoped("sales.customers"),
-    scoped("purchasing.vendors"),
-    scoped("payroll.employees"),
-    scoped("sales.invoices"),
-    scoped("sales.invoice_lines"),
-    scoped("sales.customer_payments"),
-    scoped("sales.payment_allocations"),
-    scoped("purchasing.bills"),
-    scoped("purchasing.bill_lines"),
-    scoped("purchasing.vendor_payments"),
-    scoped("purchasing.vendor_payment_allocations"),
-    scoped("payroll.runs"),
-    scoped("payroll.payslips"),
-    scoped("ledger.tax_returns"),
-    scoped("ledger.journal_entries"),
-    scoped("ledger.journal_lines"),
-    scoped("banking.reconciliations"),
-    scoped("banking.statement_lines"),
-    scoped("inventory.stock_movements"),
-];
+/// The table of companies, scoped by its own `id`.
+pub const COMPANIES: &str = "core.companies";
 
 /// Tables that hold credentials: a dump must not carry rows for them.
 pub const CREDENTIAL_TABLE: &str = "core.api_tokens";
@@ -67,9 +17,12 @@ pub const CREDENTIAL_TABLE: &str = "core.api_tokens";
 /// tester-change summary ignores them because every reset rewrites them.
 pub const CREDENTIAL_COLUMNS: [(&str, &str); 1] = [("core.users", "password_hash")];
 
-/// The position of `name` in the load order, if it is a tenant table.
-pub fn position(name: &str) -> Option<usize> {
-    TENANT_TABLES.iter().position(|t| t.name == name)
+pub fn company_column(table: &str) -> &'static str {
+    if table == COMPANIES {
+        "id"
+    } else {
+        "company_id"
+    }
 }
 
 pub fn is_credential_column(table: &str, column: &str) -> bool {
@@ -83,8 +36,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn companies_come_first() {
-        assert_eq!(TENANT_TABLES[0].name, "core.companies");
-        assert_eq!(position("core.api_tokens"), Some(5));
+    fn companies_are_scoped_by_id_and_the_rest_by_company_id() {
+        assert_eq!(company_column("core.companies"), "id");
+        assert_eq!(company_column("banking.bank_accounts"), "company_id");
+        assert!(is_credential_column("core.users", "password_hash"));
+        assert!(!is_credential_column("core.users", "email"));
     }
 }

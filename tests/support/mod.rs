@@ -74,8 +74,107 @@ pub fn demoforge_cmd(args: &[&str]) -> Command {
         .stdin(Stdio::null())
         .env_remove("DATABASE_URL")
         .env_remove("DEMOFORGE_CREDENTIAL_SECRET")
+        .env_remove("DEMOFORGE_OPERATOR")
+        .env_remove("DEMOFORGE_TEST_PAUSE_AT")
+        // Laravel's cost 10 costs ~50 ms a hash; tests that check the cost unset this.
+        .env("DEMOFORGE_BCRYPT_COST", "4")
         .env("NO_COLOR", "1");
     cmd
+}
+
+/// The small demo dump under tests/fixtures, and its company.
+pub const FIXTURE_COMPANY: &str = "d0000000-0000-4000-8000-000000000001";
+
+pub fn fixture_dump() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-demo.sql")
+}
+
+impl TestDb {
+    /// Schema plus the fixture tenant, loaded through `demoforge load`.
+    pub fn with_fixture_loaded() -> TestDb {
+        let db = TestDb::new();
+        db.apply_schema();
+        let out = demoforge(&[
+            "load",
+            fixture_dump().to_str().expect("utf-8 path"),
+            "--database-url",
+            &db.url,
+        ]);
+        assert_success(&out, "demoforge load of the fixture");
+        db
+    }
+
+    /// `demoforge reset <fixture> --operator test` plus extra arguments.
+    pub fn reset(&self, extra: &[&str]) -> Output {
+        let dump = fixture_dump();
+        let mut args = vec![
+            "reset",
+            dump.to_str().expect("utf-8 path"),
+            "--database-url",
+            &self.url,
+            "--operator",
+            "test",
+        ];
+        args.extend_from_slice(extra);
+        demoforge(&args)
+    }
+
+    /// Adds a non-demo tenant with about 5 * n rows in every tenant table.
+    pub fn add_other_tenant(&self, company: &str, n: u32) {
+        let sql = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/other-tenant.sql"),
+        )
+        .expect("other-tenant fixture")
+        .replace("{{company}}", company)
+        .replace("{{n}}", &n.to_string());
+        self.client()
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("cannot create tenant {company}: {e}"));
+    }
+
+    /// One md5 per tenant table over the company's rows, in a stable order.
+    /// Without credentials, `password_hash` and `core.api_tokens` are left
+    /// out, since every load issues new ones.
+    pub fn tenant_checksum(&self, company: &str, with_credentials: bool) -> Vec<(String, String)> {
+        let mut client = self.client();
+        let company: uuid::Uuid = company.parse().expect("uuid");
+        demoforge::db::tenant_tables(&mut client)
+            .expect("tenant tables from the catalog")
+            .into_iter()
+            .filter(|t| with_credentials || t.name != "core.api_tokens")
+            .map(|t| {
+                let row = if with_credentials { "t::text" } else { "(to_jsonb(t) - 'password_hash')::text" };
+                let sql = format!(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(x, E'\\n' ORDER BY x)), '') \
+                     FROM (SELECT {row} AS x FROM {} t WHERE {} = $1) s",
+                    t.name, t.company_column
+                );
+                let sum: String = client
+                    .query_one(&sql, &[&company])
+                    .unwrap_or_else(|e| panic!("checksum of {}: {e}", t.name))
+                    .get(0);
+                (t.name.clone(), sum)
+            })
+            .collect()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.client()
+            .query_one(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    }
+}
+
+/// The one JSON line that `--json` prints on stdout.
+pub fn json_line(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "expected one JSON line, got:\n{stdout}"
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
 pub fn assert_success(out: &Output, what: &str) {

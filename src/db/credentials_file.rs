@@ -1,0 +1,174 @@
+//! Writing credential plaintext: the credentials file and Postman environments.
+//!
+//! Input: issued credentials and where to write them. Output: files created
+//! with mode 0600. Invariants: files are first written under a temporary name
+//! in the target folder ([`CredentialOutputs::stage`]) and renamed into place
+//! only after the database transaction commits ([`Staged::publish`]), so a
+//! failed reset never replaces working credentials with ones the database
+//! does not hold; staged files that are not published are removed.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::credentials::Issued;
+use super::error::DbError;
+
+#[derive(Debug, Clone, Default)]
+pub struct CredentialOutputs {
+    pub file: Option<PathBuf>,
+    pub postman_dir: Option<PathBuf>,
+    pub base_url: String,
+}
+
+/// Context written next to the credentials.
+pub struct FileMeta<'a> {
+    pub scenario: &'a str,
+    pub credential_mode: &'a str,
+    pub issued_at: String,
+}
+
+/// Temporary files waiting for the commit.
+#[must_use]
+pub struct Staged {
+    moves: Vec<(PathBuf, PathBuf)>,
+}
+
+impl CredentialOutputs {
+    pub fn is_empty(&self) -> bool {
+        self.file.is_none() && self.postman_dir.is_none()
+    }
+
+    pub fn stage(&self, meta: &FileMeta<'_>, issued: &[Issued]) -> Result<Staged, DbError> {
+        let mut staged = Staged { moves: Vec::new() };
+        if let Some(path) = &self.file {
+            let body = credentials_json(meta, &self.base_url, issued);
+            staged.add(path, &body)?;
+        }
+        if let Some(dir) = &self.postman_dir {
+            std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+            for cred in issued {
+                let path = dir.join(format!(
+                    "{}.postman_environment.json",
+                    slug(&cred.persona.email)
+                ));
+                staged.add(&path, &postman_json(meta, &self.base_url, cred))?;
+            }
+        }
+        Ok(staged)
+    }
+}
+
+impl Staged {
+    fn add(&mut self, path: &Path, body: &serde_json::Value) -> Result<(), DbError> {
+        let temp = temp_path(path);
+        write_private(&temp, body)?;
+        self.moves.push((temp, path.to_path_buf()));
+        Ok(())
+    }
+
+    /// Renames every staged file into place; returns the final paths.
+    pub fn publish(mut self) -> Result<Vec<PathBuf>, DbError> {
+        let moves = std::mem::take(&mut self.moves);
+        let mut done = Vec::new();
+        for (temp, path) in moves {
+            std::fs::rename(&temp, &path).map_err(|e| write_error(&path, e))?;
+            done.push(path);
+        }
+        Ok(done)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (temp, _) in &self.moves {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "credentials".to_owned());
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Created with 0600 from the first byte: the mode is set by open(2), not
+/// changed afterwards, so the plaintext is never readable by others.
+fn write_private(path: &Path, body: &serde_json::Value) -> Result<(), DbError> {
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| write_error(path, e))?;
+    let mut text = serde_json::to_string_pretty(body).unwrap_or_default();
+    text.push('\n');
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| write_error(path, e))
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> DbError {
+    DbError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn credentials_json(meta: &FileMeta<'_>, base_url: &str, issued: &[Issued]) -> serde_json::Value {
+    let personas: Vec<_> = issued
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.persona.name,
+                "email": c.persona.email,
+                "company_id": c.persona.company_id.to_string(),
+                "password": c.password.expose(),
+                "api_token": c.token.expose(),
+            })
+        })
+        .collect();
+    json!({
+        "scenario": meta.scenario,
+        "issued_at": meta.issued_at,
+        "credential_mode": meta.credential_mode,
+        "base_url": base_url,
+        "personas": personas,
+    })
+}
+
+/// A Postman environment: import it, then use `{{base_url}}`, `{{token}}` as a
+/// Bearer token and the `X-Demo-Tenant` header with `{{x_demo_tenant}}`.
+fn postman_json(meta: &FileMeta<'_>, base_url: &str, cred: &Issued) -> serde_json::Value {
+    let var = |key: &str, value: &str, kind: &str| json!({ "key": key, "value": value, "type": kind, "enabled": true });
+    json!({
+        "id": cred.persona.user_id.to_string(),
+        "name": format!("{} demo: {}", meta.scenario, cred.persona.email),
+        "values": [
+            var("base_url", base_url, "default"),
+            var("token", cred.token.expose(), "secret"),
+            var("x_demo_tenant", "true", "default"),
+            var("X-Demo-Tenant", "true", "default"),
+        ],
+        "_postman_variable_scope": "environment",
+    })
+}
+
+fn slug(email: &str) -> String {
+    email
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,50 @@
+//! The safety checks made inside the transaction before anything is written.
+//!
+//! Input: the transaction (holding the company locks), the dump and the
+//! target's tenant tables. Output: whether any of the dump's companies already
+//! exists. Invariants: a company that exists and is not flagged `is_demo`
+//! stops everything with a refusal, and so does a dump table that is not a
+//! company-scoped table of the target, since its rows could not be scoped.
+
+use uuid::Uuid;
+
+use super::catalog::TenantTable;
+use super::dump::Dump;
+use super::error::DbError;
+
+pub fn check_tables(dump: &Dump<'_>, tenant: &[TenantTable]) -> Result<(), DbError> {
+    for block in &dump.blocks {
+        if !tenant.iter().any(|t| t.name == block.table) {
+            return Err(DbError::Refused {
+                message: format!(
+                    "the dump writes to {}, which is not a company-scoped table of the target database",
+                    block.table
+                ),
+                help: "run `demoforge schema --apply` with the same demoforge version that built the dump. Nothing was written.".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn check_companies(tx: &mut postgres::Transaction<'_>, ids: &[Uuid]) -> Result<bool, DbError> {
+    let rows = tx
+        .query(
+            "SELECT id, is_demo FROM core.companies WHERE id = ANY($1) FOR UPDATE",
+            &[&ids],
+        )
+        .map_err(|e| DbError::from_pg("checking the target companies", e))?;
+    for row in &rows {
+        let is_demo: bool = row.get(1);
+        if !is_demo {
+            let id: Uuid = row.get(0);
+            return Err(DbError::Refused {
+                message: format!(
+                    "company {id} exists in the target database and is not flagged is_demo"
+                ),
+                help: "demoforge only replaces demo tenants; check --database-url and the dump's company id. Nothing was written.".to_owned(),
+            });
+        }
+    }
+    Ok(!rows.is_empty())
+}
