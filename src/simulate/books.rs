@@ -36,8 +36,9 @@ pub struct MonthEnd {
     pub receivable: Money,
     /// Open vendor bills.
     pub payable: Money,
-    /// Bank account balance per the bank's own record of cleared money.
-    pub bank: Money,
+    /// Book balance of each bank account, by chart code: equal, by the
+    /// reconciliation invariant, to the statement plus items in transit.
+    pub banks: Vec<(String, Money)>,
 }
 
 /// One realism target and what the books achieved, both in thousandths of

@@ -355,8 +355,8 @@ impl<'a> CompanySim<'a> {
         self.schedule_remittance(first);
         self.close_year(sink, first)?;
         self.schedule_card_settlement(first);
-        let bank = self.reconcile_banks(sink, cutoff)?;
-        let month_end = self.check_month_end(cutoff, bank)?;
+        let banks = self.reconcile_banks(sink, cutoff)?;
+        let month_end = self.check_month_end(cutoff, banks)?;
         self.check_tax(cutoff)?;
         self.check_payroll(cutoff)?;
         self.check_stock(cutoff)?;
@@ -1227,7 +1227,11 @@ impl<'a> CompanySim<'a> {
 
     /// Subledgers, recomputed from the open documents, must equal their
     /// control accounts; and the trial balance must be zero.
-    fn check_month_end(&self, date: NaiveDate, bank: Money) -> Result<MonthEnd, Violation> {
+    fn check_month_end(
+        &self,
+        date: NaiveDate,
+        banks: Vec<(String, Money)>,
+    ) -> Result<MonthEnd, Violation> {
         let receivable = self.subledger(Side::Receivable);
         let payable = self.subledger(Side::Payable);
         let ties = [
@@ -1261,7 +1265,7 @@ impl<'a> CompanySim<'a> {
             date,
             receivable,
             payable,
-            bank,
+            banks,
         })
     }
 

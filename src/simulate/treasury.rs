@@ -192,15 +192,21 @@ impl CompanySim<'_> {
     }
 
     /// Statement lines for the month's bank movements, then the reconciliation.
-    /// Returns the operating account's book balance.
+    /// Returns each account's book balance by chart code.
     pub(super) fn reconcile_banks(
         &mut self,
         sink: &mut dyn RowSink,
         cutoff: NaiveDate,
-    ) -> Result<Money, Violation> {
+    ) -> Result<Vec<(String, Money)>, Violation> {
         let movements = self.ledger.take_bank_movements();
         self.bank.record(sink, movements);
         let books = self.bank.reconcile(sink, &self.ledger, cutoff)?;
-        Ok(books[0])
+        let codes = self
+            .company
+            .banking
+            .accounts
+            .iter()
+            .map(|a| a.account_code.clone());
+        Ok(codes.zip(books).collect())
     }
 }

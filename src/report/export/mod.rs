@@ -106,20 +106,19 @@ impl CompanyLedger {
             .position(|a| a.purpose == Some(purpose))
     }
 
-    /// Month-end assertions, in date order: the bank account at the bank's
-    /// balance, AR at the open customer documents and AP (a credit balance)
-    /// at minus the open vendor bills.
+    /// Month-end assertions, in date order: each bank account at its
+    /// reconciled balance, AR at the open customer documents and AP (a credit
+    /// balance) at minus the open vendor bills.
     pub fn assertions(&self) -> Vec<Assertion> {
-        let bank = self.account_with("bank");
         let receivable = self.account_with("accounts_receivable");
         let payable = self.account_with("accounts_payable");
         let mut out = Vec::new();
         for m in &self.month_ends {
-            for (account, amount) in [
-                (bank, m.bank),
-                (receivable, m.receivable),
-                (payable, -m.payable),
-            ] {
+            let banks = m.banks.iter().map(|(code, amount)| {
+                (self.accounts.iter().position(|a| &a.code == code), *amount)
+            });
+            let ledgers = [(receivable, m.receivable), (payable, -m.payable)];
+            for (account, amount) in banks.chain(ledgers) {
                 if let Some(account) = account {
                     out.push(Assertion {
                         date: m.date,
@@ -396,13 +395,13 @@ mod tests {
                         date: d(2026, 1, 31),
                         receivable: Money(1250),
                         payable: Money(700),
-                        bank: Money::ZERO,
+                        banks: vec![("1000".into(), Money::ZERO)],
                     },
                     MonthEnd {
                         date: d(2026, 2, 10),
                         receivable: Money::ZERO,
                         payable: Money::ZERO,
-                        bank: Money(1250),
+                        banks: vec![("1000".into(), Money(1250))],
                     },
                 ],
             }],
