@@ -96,6 +96,17 @@ pub(super) enum Effect {
     PayrollRemitted(Money),
 }
 
+/// A document just issued, before it is tracked.
+struct Issued {
+    side: Side,
+    key: Key,
+    id: Uuid,
+    number: String,
+    party: usize,
+    date: NaiveDate,
+    due: NaiveDate,
+}
+
 /// One line of a bill, before tax.
 pub(super) struct BillLine {
     pub product: Option<Uuid>,
@@ -516,17 +527,16 @@ impl<'a> CompanySim<'a> {
             },
             credited_id: None,
         }));
-        let doc = self.open_doc(Side::Receivable, key, id, number, customer, due);
-        self.schedule(
+        let issued = Issued {
+            side: Side::Receivable,
+            key,
+            id,
+            number,
+            party: customer,
             date,
-            0,
-            Event::Post {
-                doc,
-                postings,
-                description,
-            },
-        );
-        self.schedule_settlements(doc, &plan);
+            due,
+        };
+        let doc = self.track(issued, postings, description, &plan);
         if let Some((credit_date, plan)) = credit {
             self.schedule(credit_date, 1, Event::Credit { invoice: doc, plan });
         }
@@ -737,17 +747,16 @@ impl<'a> CompanySim<'a> {
             status: settled_status(total, paid, "open"),
             credited_id: None,
         }));
-        let doc = self.open_doc(Side::Payable, key, id, number, vendor, due);
-        self.schedule(
+        let issued = Issued {
+            side: Side::Payable,
+            key,
+            id,
+            number,
+            party: vendor,
             date,
-            0,
-            Event::Post {
-                doc,
-                postings,
-                description,
-            },
-        );
-        self.schedule_settlements(doc, &plan);
+            due,
+        };
+        self.track(issued, postings, description, &plan);
         id
     }
 
@@ -806,6 +815,38 @@ impl<'a> CompanySim<'a> {
             pending: 0,
         };
         self.docs.insert(doc, open);
+        doc
+    }
+
+    /// Starts tracking an issued document: its posting on the issue date and
+    /// its planned settlements.
+    fn track(
+        &mut self,
+        issued: Issued,
+        postings: Vec<Posting>,
+        description: String,
+        plan: &Plan,
+    ) -> u64 {
+        let Issued {
+            side,
+            key,
+            id,
+            number,
+            party,
+            date,
+            due,
+        } = issued;
+        let doc = self.open_doc(side, key, id, number, party, due);
+        self.schedule(
+            date,
+            0,
+            Event::Post {
+                doc,
+                postings,
+                description,
+            },
+        );
+        self.schedule_settlements(doc, plan);
         doc
     }
 

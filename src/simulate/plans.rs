@@ -244,9 +244,7 @@ mod calibration {
     use super::*;
     use rand::SeedableRng;
 
-    /// The closed form agrees with the sampled plans within 3%.
-    #[test]
-    fn expected_days_match_the_sampled_mean() {
+    fn thirty_day_terms_and_mix() -> ([TermShare; 1], PayerMix) {
         let terms = [TermShare {
             days: 30,
             share: Bp(10_000),
@@ -256,6 +254,13 @@ mod calibration {
             late: Bp(2_800),
             partial: Bp(1_200),
         };
+        (terms, mix)
+    }
+
+    /// The closed form agrees with the sampled plans within 3%.
+    #[test]
+    fn expected_days_match_the_sampled_mean() {
+        let (terms, mix) = thirty_day_terms_and_mix();
         let issue = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         let due = add_days(issue, 30);
         for scale in [Milli(500), Milli(1000), Milli(2000)] {
@@ -296,15 +301,7 @@ mod calibration {
 
     #[test]
     fn scale_for_hits_a_reachable_target() {
-        let terms = [TermShare {
-            days: 30,
-            share: Bp(10_000),
-        }];
-        let mix = PayerMix {
-            prompt: Bp(6_000),
-            late: Bp(2_800),
-            partial: Bp(1_200),
-        };
+        let (terms, mix) = thirty_day_terms_and_mix();
         let scale = scale_for(Payer::Customer, mix, &terms, 50);
         let days = expected_days_milli(Payer::Customer, mix, &terms, scale);
         assert!((days - 50_000).abs() < 500, "{days}");
