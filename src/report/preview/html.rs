@@ -293,9 +293,9 @@ fn axes(out: &mut String, scale: &Scale) {
 }
 
 fn month_label(out: &mut String, x: i64, month: &str, index: usize, count: usize) {
-    // Every month when they fit, else every other one.
+    // Every month when they fit, else every other one counting back from the last.
     let step = if count > 14 { 2 } else { 1 };
-    if index % step == 0 || index + 1 == count {
+    if (count - 1 - index) % step == 0 {
         let _ = write!(
             out,
             "<text x=\"{x}\" y=\"{}\" text-anchor=\"end\" transform=\"rotate(-45 {x} {})\">{month}</text>",
