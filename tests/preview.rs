@@ -342,3 +342,35 @@ fn html_preview_renders_in_headless_chromium_with_its_charts() {
     assert!(dom.contains("class=\"cash-line\""));
     assert_eq!(dom.matches("class=\"aging-bar\"").count(), 10);
 }
+
+/// A scenario with the shipped company twice, the second renamed.
+fn two_company_spec() -> String {
+    let text = std::fs::read_to_string(SPEC).unwrap();
+    let (head, company) = text.split_once("companies:\n").unwrap();
+    let second = company
+        .replace("name: Demo Travel Co", "name: Demo Travel Two")
+        .replace("demo-travel-co.example", "demo-travel-two.example");
+    format!("{head}companies:\n{company}{second}")
+}
+
+#[test]
+fn every_company_of_a_scenario_is_reported() {
+    let text = two_company_spec();
+    let scenario = demoforge::validate::compile("two.yaml", &text)
+        .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+    let preview = demoforge::report::preview::Preview::compute(&scenario, None).unwrap();
+    let names: Vec<&str> = preview.companies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Demo Travel Co", "Demo Travel Two"]);
+    let html = preview.render(demoforge::report::preview::Format::Html);
+    assert!(html.contains("id=\"chart-pnl-1\"") && html.contains("id=\"chart-ap-aging-1\""));
+    let table = preview.render(demoforge::report::preview::Format::Table);
+    assert!(table.contains("Demo Travel Two (GBP)\n"));
+    for c in &preview.companies {
+        let bs = &c.balance_sheet;
+        assert_eq!(
+            bs.total_assets, bs.total_liabilities_and_equity,
+            "{}",
+            c.name
+        );
+    }
+}
