@@ -429,3 +429,30 @@ fn aging_chart(out: &mut String, id: &str, aging: &AgingReport) {
     }
     out.push_str("</svg>");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_maps_the_range_onto_pixels_and_keeps_zero() {
+        let scale = Scale::new([500, 1000].into_iter(), 10, 210);
+        assert_eq!((scale.min, scale.max), (0, 1000));
+        assert_eq!(scale.y(1000), 10);
+        assert_eq!(scale.y(0), 210);
+        assert_eq!(scale.y(500), 110);
+        let negative = Scale::new([-100, 300].into_iter(), 0, 400);
+        assert_eq!(negative.y(0), 300);
+        let flat = Scale::new(std::iter::empty(), 0, 100);
+        assert_eq!(flat.y(0), 100);
+        assert_eq!(flat.ticks().len(), 5);
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            esc("A&B <Co> \"q\" 'x'"),
+            "A&amp;B &lt;Co&gt; &quot;q&quot; &#39;x&#39;"
+        );
+    }
+}
