@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// Export the ledger as an hledger or beancount journal.
     Export(super::export_command::ExportArgs),
+    /// Report the books as of a date: trial balance, P&L, balance sheet, cash, aging.
+    Preview(super::preview_command::PreviewArgs),
     /// Print the reference schema DDL, or apply it with --apply.
     Schema {
         #[arg(long)]

@@ -11,6 +11,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { specs } => validate(&specs),
         Command::Export(args) => super::export_command::run(&args),
+        Command::Preview(args) => super::preview_command::run(&args),
         Command::Schema { templates, target } if target.apply => {
             super::db_commands::schema_apply(templates.as_deref(), &target)
         }

@@ -10,6 +10,7 @@ mod args;
 mod commands;
 mod db_commands;
 mod export_command;
+mod preview_command;
 
 use std::process::ExitCode;
 

@@ -6,6 +6,7 @@
 //! the dump is rendered from.
 
 pub mod export;
+pub mod preview;
 
 use std::fmt::Write;
 
