@@ -377,15 +377,28 @@ pub fn delta_between(
     diff_dumps(&base, &target, &header)
 }
 
-/// The date `offset` after `date`, calendar-aware (month ends stay month ends
-/// only where chrono's clamping keeps them; see docs/time-travel.md).
+/// The date `offset` after `date`, calendar-aware: months and years keep the
+/// day of the month where it exists (clamped to the month's end otherwise),
+/// and a month end stays a month end (2026-11-30 + 3 months = 2027-02-28,
+/// 2027-02-28 + 1 month = 2027-03-31).
 pub fn offset_date(date: chrono::NaiveDate, offset: &TravelOffset) -> Option<chrono::NaiveDate> {
-    use chrono::{Days, Months};
-    match offset.unit {
-        TravelUnit::Days => date.checked_add_days(Days::new(offset.amount.into())),
-        TravelUnit::Weeks => date.checked_add_days(Days::new(u64::from(offset.amount) * 7)),
-        TravelUnit::Months => date.checked_add_months(Months::new(offset.amount)),
-        TravelUnit::Years => date.checked_add_months(Months::new(offset.amount.checked_mul(12)?)),
+    use chrono::{Datelike, Days, Months};
+    let months = match offset.unit {
+        TravelUnit::Days => return date.checked_add_days(Days::new(offset.amount.into())),
+        TravelUnit::Weeks => {
+            return date.checked_add_days(Days::new(u64::from(offset.amount) * 7));
+        }
+        TravelUnit::Months => offset.amount,
+        TravelUnit::Years => offset.amount.checked_mul(12)?,
+    };
+    let is_month_end = date.succ_opt().is_some_and(|next| next.day() == 1);
+    if is_month_end {
+        let first = date
+            .with_day(1)?
+            .checked_add_months(Months::new(months + 1))?;
+        first.pred_opt()
+    } else {
+        date.checked_add_months(Months::new(months))
     }
 }
 
@@ -547,8 +560,20 @@ mod tests {
             Some(d(2027, 2, 28))
         );
         assert_eq!(
+            offset_date(d(2027, 2, 28), &off(1, TravelUnit::Months)),
+            Some(d(2027, 3, 31))
+        );
+        assert_eq!(
+            offset_date(d(2026, 11, 15), &off(6, TravelUnit::Months)),
+            Some(d(2027, 5, 15))
+        );
+        assert_eq!(
             offset_date(d(2026, 11, 15), &off(2, TravelUnit::Weeks)),
             Some(d(2026, 11, 29))
+        );
+        assert_eq!(
+            offset_date(d(2024, 2, 28), &off(1, TravelUnit::Years)),
+            Some(d(2025, 2, 28))
         );
         assert_eq!(
             offset_date(d(2024, 2, 29), &off(1, TravelUnit::Years)),
