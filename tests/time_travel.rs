@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -95,6 +96,89 @@ fn base_plus_delta_equals_a_build_six_months_later() {
             .iter()
             .any(|(t, sum)| t == "sales.invoices" && !sum.starts_with("0:"))
     );
+}
+
+/// The same for every shipped scenario and each of its offsets, through the
+/// library only: base + delta rows equal the later build's rows.
+#[test]
+fn every_shipped_delta_turns_its_base_into_the_later_build() {
+    let templates = demoforge::render::TemplateSet::builtin();
+    for spec in ["demo-travel-co", "demo-supply-co"] {
+        let path = format!("{}/scenarios/{spec}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = demoforge::validate::compile(&path, &text).unwrap();
+        assert!(!scenario.time_travel.is_empty(), "{spec} has no offsets");
+        let base = demoforge::render::delta::base_dump(&scenario, &templates).unwrap();
+        for offset in &scenario.time_travel {
+            let to =
+                demoforge::render::delta::offset_date(scenario.calendar.as_of, offset).unwrap();
+            let target =
+                demoforge::render::delta::base_dump(&scenario.moved_to(to), &templates).unwrap();
+            let file = format!(
+                "{}/generated/{spec}/travel/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                demoforge::render::delta::travel_file_name(offset)
+            );
+            let delta = std::fs::read(&file).unwrap();
+            let parsed = demoforge::db::dump::parse(&delta).expect("the delta parses");
+            let info = parsed.delta.as_ref().expect("a delta header");
+            assert!(
+                info.applies_to
+                    .contains(&scenario.calendar.as_of.to_string())
+            );
+            assert!(info.results_in.contains(&to.to_string()));
+            // Apply the delta to the base's rows in memory.
+            let mut rows = table_rows(&base);
+            for block in &parsed.blocks {
+                let table = rows.entry(block.table.clone()).or_default();
+                let keyed = block.columns[0] == "id";
+                for line in String::from_utf8(block.data.to_vec()).unwrap().lines() {
+                    let key = if keyed {
+                        line.split('\t').next().unwrap()
+                    } else {
+                        line
+                    };
+                    match block.op {
+                        Some(demoforge::db::dump::Op::Remove) => {
+                            table.remove(key);
+                        }
+                        _ => {
+                            table.insert(key.to_owned(), line.to_owned());
+                        }
+                    }
+                }
+            }
+            assert!(
+                rows == table_rows(&target),
+                "{spec} {}: base + delta differs",
+                offset.text
+            );
+        }
+    }
+}
+
+fn table_rows(dump: &[u8]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let parsed = demoforge::db::dump::parse(dump).expect("the dump parses");
+    parsed
+        .blocks
+        .iter()
+        .map(|b| {
+            let keyed = b.columns[0] == "id";
+            let rows = String::from_utf8(b.data.to_vec())
+                .unwrap()
+                .lines()
+                .map(|l| {
+                    let key = if keyed {
+                        l.split('\t').next().unwrap()
+                    } else {
+                        l
+                    };
+                    (key.to_owned(), l.to_owned())
+                })
+                .collect();
+            (b.table.clone(), rows)
+        })
+        .collect()
 }
 
 #[test]

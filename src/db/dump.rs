@@ -806,4 +806,50 @@ mod tests {
         let err = parse(text.as_bytes()).expect_err("no company");
         assert!(err.to_string().contains("names no company"), "{err}");
     }
+
+    fn delta_text(user_company: &str, extra: &str) -> String {
+        let header = crate::render::delta::DeltaHeader {
+            scenario: "tiny".into(),
+            kind: "travel",
+            label: "+1 days".into(),
+            applies_to: "tiny@2026-01-01#0011223344556677".into(),
+            results_in: "tiny@2026-01-02#0011223344556677".into(),
+        };
+        let base = dump_text(COMPANY, "2");
+        let target = dump_text(user_company, "2").replace("\tAnn", "\tAnne");
+        let delta =
+            crate::render::delta::diff_dumps(base.as_bytes(), target.as_bytes(), &header).unwrap();
+        String::from_utf8(delta).unwrap() + extra
+    }
+
+    #[test]
+    fn parses_a_delta_and_its_sections() {
+        let text = delta_text(COMPANY, "");
+        let dump = parse(text.as_bytes()).unwrap();
+        let info = dump.delta.as_ref().unwrap();
+        assert_eq!(info.applies_to, "tiny@2026-01-01#0011223344556677");
+        assert_eq!(info.results_in, "tiny@2026-01-02#0011223344556677");
+        assert_eq!(dump.blocks.len(), 1);
+        assert_eq!(dump.blocks[0].table, "core.users");
+        assert_eq!(dump.blocks[0].op, Some(Op::Upsert));
+        assert_eq!(dump.total_rows(), 1);
+    }
+
+    #[test]
+    fn a_delta_row_of_another_company_is_refused() {
+        let text = delta_text(OTHER, "");
+        let err = parse(text.as_bytes()).unwrap_err();
+        assert!(matches!(err, DumpError::ForeignCompany { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_delta_with_an_extra_statement_is_refused() {
+        let text = delta_text(COMPANY, "DELETE FROM core.users;\n");
+        let err = parse(text.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("unexpected statement"), "{err}");
+        // And a base dump may not copy into temp tables.
+        let base = dump_text(COMPANY, "2")
+            .replace("COPY core.users", "COPY pg_temp.delta_upsert__core__users");
+        assert!(parse(base.as_bytes()).is_err());
+    }
 }
