@@ -111,10 +111,16 @@ pub fn statements(op: Op, table: &str, columns: &[String]) -> (Vec<String>, Vec<
                     .filter(|c| !is_kept_column(table, c))
                     .map(|c| format!("{c} = EXCLUDED.{c}"))
                     .collect();
+                // A row with the same id in another company is never taken over.
+                let guard = if table == "core.companies" {
+                    String::new()
+                } else {
+                    format!(" WHERE {table}.company_id = EXCLUDED.company_id")
+                };
                 if sets.is_empty() {
                     "ON CONFLICT (id) DO NOTHING".to_owned()
                 } else {
-                    format!("ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))
+                    format!("ON CONFLICT (id) DO UPDATE SET {}{guard}", sets.join(", "))
                 }
             } else {
                 "ON CONFLICT DO NOTHING".to_owned()
@@ -514,7 +520,7 @@ mod tests {
         ));
         assert!(delta.contains("FROM stdin;\nu3\tc\tCy\t\\N\n\\.\nDELETE FROM core.users WHERE (id, company_id) IN (SELECT id, company_id FROM pg_temp.delta_remove__core__users);\n"));
         // The credential column is never overwritten by an upsert.
-        assert!(delta.contains("ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, name = EXCLUDED.name;\n"));
+        assert!(delta.contains("ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, name = EXCLUDED.name WHERE core.users.company_id = EXCLUDED.company_id;\n"));
         assert!(!delta.contains("core.companies"));
     }
 
