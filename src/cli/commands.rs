@@ -33,6 +33,16 @@ pub fn run(cli: Cli) -> ExitCode {
 fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in specs {
+        if is_overlay_file(path) {
+            match compile_overlay_file(path) {
+                Ok(overlay) => say!("{}: ok (overlay {})", path.display(), overlay.name),
+                Err(report) => {
+                    eprintln!("{report:?}");
+                    failed = true;
+                }
+            }
+            continue;
+        }
         match compile_spec(path) {
             Ok(scenario) => say!(
                 "{}: ok ({} compan{})",
@@ -62,6 +72,20 @@ pub fn compile_spec(path: &Path) -> Result<Scenario, miette::Report> {
     let text = crate::output::read_spec(path)?;
     let name = path.display().to_string();
     crate::validate::compile(&name, &text).map_err(miette::Report::new)
+}
+
+/// An overlay file starts a line with `overlay:`; a scenario spec never does.
+fn is_overlay_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().any(|l| l.starts_with("overlay:")))
+        .unwrap_or(false)
+}
+
+/// Reads and compiles one overlay file, with the same diagnostics as specs.
+pub fn compile_overlay_file(path: &Path) -> Result<crate::model::Overlay, miette::Report> {
+    let text = crate::output::read_spec(path)?;
+    let name = path.display().to_string();
+    crate::validate::compile_overlay(&name, &text).map_err(miette::Report::new)
 }
 
 fn schema(templates: Option<&Path>) -> ExitCode {

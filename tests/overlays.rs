@@ -1,0 +1,109 @@
+//! Overlays through the library: the simulation's own invariants hold with
+//! every overlay, alone and composed, and each overlay shows its effect.
+
+use std::path::Path;
+
+use demoforge::model::{Money, Overlay, Scenario};
+use demoforge::simulate::{self, Row, RowSink};
+use demoforge::validate::{compile, compile_overlay};
+
+const CRATE_ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn scenario(name: &str) -> Scenario {
+    let path = Path::new(CRATE_ROOT).join("scenarios").join(name);
+    let text = std::fs::read_to_string(&path).expect("read spec");
+    compile(name, &text).unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)))
+}
+
+fn overlay(name: &str) -> Overlay {
+    let path = Path::new(CRATE_ROOT)
+        .join("scenarios/overlays")
+        .join(format!("{name}.yaml"));
+    let text = std::fs::read_to_string(&path).expect("read overlay");
+    compile_overlay(name, &text).unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)))
+}
+
+#[derive(Default)]
+struct Seen {
+    locked_periods: Vec<String>,
+    reconciled_last: Vec<&'static str>,
+    unmatched_lines: usize,
+    filed_returns: Vec<(chrono::NaiveDate, &'static str)>,
+}
+
+impl RowSink for Seen {
+    fn row(&mut self, row: Row<'_>) {
+        match row {
+            Row::Period(p) if p.locked => self.locked_periods.push(p.name.clone()),
+            Row::Reconciliation(r) => self.reconciled_last.push(r.status),
+            Row::StatementLine(l) if l.reconciliation_id.is_none() => self.unmatched_lines += 1,
+            Row::TaxReturn(t) => self.filed_returns.push((t.period_end, t.status)),
+            _ => {}
+        }
+    }
+}
+
+fn run(s: &Scenario) -> (Vec<simulate::CompanyBooks>, Seen) {
+    let mut seen = Seen::default();
+    let books = simulate::run(s, &mut seen).unwrap_or_else(|v| panic!("{v}"));
+    (books, seen)
+}
+
+fn bank_balance(books: &simulate::CompanyBooks) -> Money {
+    let bank = books
+        .accounts
+        .iter()
+        .position(|a| a.purpose == Some(demoforge::model::AccountPurpose::Bank))
+        .expect("bank");
+    books.balances[bank]
+}
+
+#[test]
+fn cash_crunch_overdraws_the_operating_account() {
+    for spec in ["demo-travel-co.yaml", "demo-supply-co.yaml"] {
+        let base = scenario(spec);
+        let crunch = base.with_overlays(&[overlay("cash-crunch")]).unwrap();
+        let (plain, _) = run(&base);
+        let (books, _) = run(&crunch);
+        assert!(bank_balance(&plain[0]).0 > 0, "{spec}");
+        assert!(
+            bank_balance(&books[0]).0 <= -500_000,
+            "{spec}: {}",
+            bank_balance(&books[0])
+        );
+        assert!(
+            books[0].receivables.total() > plain[0].receivables.total(),
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn quarter_close_locks_reconciles_and_files() {
+    for spec in ["demo-travel-co.yaml", "demo-supply-co.yaml"] {
+        let base = scenario(spec);
+        let closed = base.with_overlays(&[overlay("quarter-close")]).unwrap();
+        let (_, plain) = run(&base);
+        let (_, seen) = run(&closed);
+        let month = base.calendar.as_of.format("%Y-%m").to_string();
+        assert!(!plain.locked_periods.contains(&month), "{spec}");
+        assert!(seen.locked_periods.contains(&month), "{spec}");
+        assert_eq!(seen.reconciled_last.last(), Some(&"reconciled"), "{spec}");
+        assert_eq!(seen.unmatched_lines, 0, "{spec}");
+        assert!(
+            seen.filed_returns.len() > plain.filed_returns.len(),
+            "{spec}"
+        );
+    }
+}
+
+#[test]
+fn overlays_compose_and_refuse_a_repeat() {
+    let base = scenario("demo-travel-co.yaml");
+    let both = base
+        .with_overlays(&[overlay("quarter-close"), overlay("cash-crunch")])
+        .unwrap();
+    let (books, _) = run(&both);
+    assert!(bank_balance(&books[0]).0 < 0);
+    assert!(both.with_overlays(&[overlay("cash-crunch")]).is_err());
+}
