@@ -107,3 +107,18 @@ fn overlays_compose_and_refuse_a_repeat() {
     assert!(bank_balance(&books[0]).0 < 0);
     assert!(both.with_overlays(&[overlay("cash-crunch")]).is_err());
 }
+
+#[test]
+fn ticks_chain_week_to_week_and_start_at_as_of() {
+    use demoforge::model::week::{IsoWeek, tick};
+    let base = scenario("demo-travel-co.yaml"); // as_of 2026-11-15, a Sunday
+    let w47 = tick(&base, IsoWeek::parse("2026-W47").unwrap()).unwrap();
+    let w48 = tick(&base, IsoWeek::parse("2026-W48").unwrap()).unwrap();
+    assert_eq!(w47.from.calendar.as_of, base.calendar.as_of);
+    assert_eq!(w47.to.calendar, w48.from.calendar);
+    assert_eq!(w48.to.calendar.as_of.to_string(), "2026-11-29");
+    assert_eq!(w48.to.calendar.start(), base.calendar.start());
+    assert!(tick(&base, IsoWeek::parse("2026-W46").unwrap()).is_err());
+    // The books a tick ends on simulate with every invariant intact.
+    run(&w48.to);
+}

@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod limits;
 pub mod money;
 pub mod overlay;
+pub mod week;
 
 use chrono::NaiveDate;
 pub use money::{Bp, Milli, Money};
