@@ -122,3 +122,48 @@ fn ticks_chain_week_to_week_and_start_at_as_of() {
     // The books a tick ends on simulate with every invariant intact.
     run(&w48.to);
 }
+
+/// `hledger check -s` on the export of every overlay, alone and composed.
+#[test]
+fn overlaid_exports_pass_hledger_check() {
+    let dir = tempfile::tempdir().unwrap();
+    for spec in ["demo-travel-co.yaml", "demo-supply-co.yaml"] {
+        for overlays in [
+            &["cash-crunch"][..],
+            &["quarter-close"],
+            &["quarter-close", "cash-crunch"],
+        ] {
+            let journal = dir.path().join("books.journal");
+            let mut args = vec![
+                "export".to_owned(),
+                format!("scenarios/{spec}"),
+                "--format".into(),
+                "hledger".into(),
+                "--output".into(),
+                journal.display().to_string(),
+            ];
+            for o in overlays {
+                args.extend(["--overlay".to_owned(), (*o).to_owned()]);
+            }
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_demoforge"))
+                .args(&args)
+                .current_dir(CRATE_ROOT)
+                .output()
+                .expect("run demoforge");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let check = std::process::Command::new("hledger")
+                .args(["-f", &journal.display().to_string(), "check", "-s"])
+                .output()
+                .expect("hledger is installed (scripts/test does it)");
+            assert!(
+                check.status.success(),
+                "{spec} {overlays:?}: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
+    }
+}

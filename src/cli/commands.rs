@@ -88,6 +88,34 @@ pub fn compile_overlay_file(path: &Path) -> Result<crate::model::Overlay, miette
     crate::validate::compile_overlay(&name, &text).map_err(miette::Report::new)
 }
 
+/// Where overlay `name` lives: a path as given when it ends in `.yaml`, else
+/// `<spec folder>/overlays/<name>.yaml`.
+pub fn overlay_path(spec: &Path, name: &str) -> PathBuf {
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        PathBuf::from(name)
+    } else {
+        spec.parent()
+            .unwrap_or(Path::new("."))
+            .join("overlays")
+            .join(format!("{name}.yaml"))
+    }
+}
+
+/// Compiles the named overlays and layers them onto `scenario`, in order.
+pub fn layer_overlays(
+    scenario: &Scenario,
+    spec: &Path,
+    names: &[String],
+) -> Result<Scenario, miette::Report> {
+    let mut overlays = Vec::with_capacity(names.len());
+    for name in names {
+        overlays.push(compile_overlay_file(&overlay_path(spec, name))?);
+    }
+    scenario
+        .with_overlays(&overlays)
+        .map_err(|message| miette::miette!(help = "name each overlay once", "{message}"))
+}
+
 fn schema(templates: Option<&Path>) -> ExitCode {
     let rendered = crate::output::load_templates(templates)
         .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new));
