@@ -193,12 +193,35 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
     Ok(())
 }
 
+/// Compiles the base dump and reports, then one travel delta per offset of
+/// the spec's `time_travel`, diffed against that base.
 fn compile_scenario(
     scenario: &Scenario,
     templates: &TemplateSet,
     store: Box<dyn crate::render::TableStore>,
 ) -> Result<Compiled, miette::Report> {
-    crate::render::compile(scenario, templates, store).map_err(miette::Report::new)
+    let mut compiled =
+        crate::render::compile(scenario, templates, store).map_err(miette::Report::new)?;
+    if scenario.time_travel.is_empty() {
+        return Ok(compiled);
+    }
+    let base = compiled
+        .files
+        .first()
+        .expect("the dump is always the first file")
+        .to_bytes()
+        .map_err(|e| miette::miette!("cannot render the dump: {e}"))?;
+    let deltas = crate::render::delta::travel_deltas(scenario, &base, templates)
+        .map_err(miette::Report::new)?;
+    for (path, bytes) in deltas {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| miette::miette!("the delta {path} is not UTF-8"))?;
+        compiled.files.push(crate::render::GeneratedFile {
+            path,
+            content: crate::render::Content::Text(text),
+        });
+    }
+    Ok(compiled)
 }
 
 /// Compiles in memory: for checks and loads of demo-scale scenarios.
@@ -217,7 +240,12 @@ fn compile_in_memory(
 pub fn build_dump_bytes(spec: &Path, templates: Option<&Path>) -> Result<Vec<u8>, miette::Report> {
     let templates = crate::output::load_templates(templates)?;
     let scenario = compile_spec(spec)?;
-    let compiled = compile_in_memory(&scenario, &templates)?;
+    let compiled = crate::render::compile(
+        &scenario,
+        &templates,
+        Box::new(crate::render::MemoryStore::default()),
+    )
+    .map_err(miette::Report::new)?;
     let dump = compiled
         .files
         .first()

@@ -144,6 +144,7 @@ fn render_layout(
     let ctx = minijinja::context! {
         scenario => minijinja::context! {
             slug => &scenario.slug, seed => scenario.seed, spec_hash => &scenario.spec_hash,
+            as_of => scenario.calendar.as_of.to_string(),
         },
         version => env!("CARGO_PKG_VERSION"),
         companies,

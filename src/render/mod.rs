@@ -12,6 +12,7 @@
 //! second.
 
 pub mod copy_text;
+pub mod delta;
 mod dump;
 mod store;
 mod tables;

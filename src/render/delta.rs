@@ -1,0 +1,558 @@
+//! Delta dumps: the rows that take a tenant from one compiled state to another.
+//!
+//! Input: two scenarios (or two rendered dumps) and a [`DeltaHeader`]. Output:
+//! the bytes of a delta file in the format of docs/dump-format.md ("Delta
+//! dumps"). Pure: both sides are compiled into [`MemoryStore`]s and diffed table
+//! by table by primary key (`id`, or the whole row for tables without one).
+//! Invariants: the output is deterministic (tables in foreign-key order, rows in
+//! the target's order, removals in the base's order), every row carries a
+//! company of the target dump, and the same SQL statements the file holds are
+//! what `demoforge load` checks and runs ([`statements`]).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use super::{MemoryStore, RenderError, TemplateError, TemplateSet};
+use crate::model::{Scenario, TravelOffset, TravelUnit};
+
+/// The header of a delta file: what it is and which states it joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeltaHeader {
+    pub scenario: String,
+    /// `"travel"`, `"tick"` or `"overlay"`.
+    pub kind: &'static str,
+    /// Human label, e.g. `+6 months`.
+    pub label: String,
+    /// The state the tenant must be in, see [`state`].
+    pub applies_to: String,
+    /// The state the tenant is in afterwards.
+    pub results_in: String,
+}
+
+/// What a section of a delta does with its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Insert new rows and update changed ones (by primary key).
+    Upsert,
+    /// Delete these rows (matched by primary key).
+    Remove,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Upsert => "upsert",
+            Op::Remove => "remove",
+        }
+    }
+}
+
+/// A tenant state: `<scenario>@<as_of>#<first 16 hex of the base dump's sha256>`.
+pub fn state(scenario: &str, as_of: &str, base_sha256_hex: &str) -> String {
+    let short = base_sha256_hex.get(..16).unwrap_or(base_sha256_hex);
+    format!("{scenario}@{as_of}#{short}")
+}
+
+/// The state of a freshly loaded base dump, from its bytes.
+pub fn base_state(scenario: &str, as_of: &str, base_dump: &[u8]) -> String {
+    state(scenario, as_of, &hex(&Sha256::digest(base_dump)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The temp table that carries one section's rows: `pg_temp.delta_<op>__<schema>__<table>`.
+pub fn temp_table(op: Op, table: &str) -> String {
+    format!(
+        "pg_temp.delta_{}__{}",
+        op.as_str(),
+        table.replace('.', "__")
+    )
+}
+
+/// The real table behind a temp table name, and the section's op.
+pub fn parse_temp_table(name: &str) -> Option<(Op, String)> {
+    let rest = name.strip_prefix("pg_temp.delta_")?;
+    let (op, table) = rest.split_once("__")?;
+    let op = match op {
+        "upsert" => Op::Upsert,
+        "remove" => Op::Remove,
+        _ => return None,
+    };
+    let (schema, table) = table.split_once("__")?;
+    Some((op, format!("{schema}.{table}")))
+}
+
+/// Columns never overwritten by an upsert: credentials the loader issues.
+fn is_kept_column(table: &str, column: &str) -> bool {
+    table == "core.users" && column == "password_hash"
+}
+
+/// The SQL statements around one section's `COPY <temp table> … FROM stdin;`
+/// block: (before, after). The file holds exactly these; the loader checks
+/// them and runs its own copy of them.
+pub fn statements(op: Op, table: &str, columns: &[String]) -> (Vec<String>, Vec<String>) {
+    let temp = temp_table(op, table);
+    let before = vec![format!("CREATE TEMP TABLE {} (LIKE {table});", &temp[8..])];
+    let cols = columns.join(", ");
+    let keyed = columns.first().is_some_and(|c| c == "id");
+    let action = match op {
+        Op::Upsert => {
+            let conflict = if keyed {
+                let sets: Vec<String> = columns
+                    .iter()
+                    .skip(1)
+                    .filter(|c| !is_kept_column(table, c))
+                    .map(|c| format!("{c} = EXCLUDED.{c}"))
+                    .collect();
+                if sets.is_empty() {
+                    "ON CONFLICT (id) DO NOTHING".to_owned()
+                } else {
+                    format!("ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))
+                }
+            } else {
+                "ON CONFLICT DO NOTHING".to_owned()
+            };
+            format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp} {conflict};")
+        }
+        Op::Remove => {
+            let key: Vec<&str> = if keyed {
+                let company = if table == "core.companies" {
+                    "id"
+                } else {
+                    "company_id"
+                };
+                let mut key = vec!["id"];
+                if company != "id" && columns.iter().any(|c| c == company) {
+                    key.push(company);
+                }
+                key
+            } else {
+                columns.iter().map(String::as_str).collect()
+            };
+            let key = key.join(", ");
+            format!("DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {temp});")
+        }
+    };
+    (before, vec![action, format!("DROP TABLE {temp};")])
+}
+
+/// One table's rows in a rendered dump.
+struct Table<'a> {
+    name: String,
+    columns: Vec<String>,
+    rows: Vec<&'a [u8]>,
+}
+
+/// The header line values and tables of a rendered dump.
+struct Parsed<'a> {
+    companies: Vec<String>,
+    as_of: Option<String>,
+    tables: Vec<Table<'a>>,
+}
+
+fn malformed(message: impl Into<String>) -> RenderError {
+    RenderError::Template(TemplateError {
+        name: "delta".into(),
+        message: message.into(),
+    })
+}
+
+/// A lenient reader of the dumps this crate renders itself.
+fn parse_dump(bytes: &[u8]) -> Result<Parsed<'_>, RenderError> {
+    let mut parsed = Parsed {
+        companies: Vec::new(),
+        as_of: None,
+        tables: Vec::new(),
+    };
+    let mut current: Option<Table<'_>> = None;
+    for line in bytes.split(|b| *b == b'\n') {
+        if let Some(table) = current.as_mut() {
+            if line == b"\\." {
+                parsed.tables.extend(current.take());
+            } else {
+                table.rows.push(line);
+            }
+            continue;
+        }
+        let text = std::str::from_utf8(line).map_err(|_| malformed("a line is not UTF-8"))?;
+        if let Some(company) = text.strip_prefix("-- company: ") {
+            parsed.companies.push(company.to_owned());
+        } else if let Some(as_of) = text.strip_prefix("-- as-of: ") {
+            parsed.as_of = Some(as_of.to_owned());
+        } else if let Some(rest) = text.strip_prefix("COPY ") {
+            let rest = rest
+                .strip_suffix(") FROM stdin;")
+                .ok_or_else(|| malformed(format!("unexpected COPY line `{text}`")))?;
+            let (name, cols) = rest
+                .split_once(" (")
+                .ok_or_else(|| malformed(format!("unexpected COPY line `{text}`")))?;
+            current = Some(Table {
+                name: name.to_owned(),
+                columns: cols.split(", ").map(str::to_owned).collect(),
+                rows: Vec::new(),
+            });
+        }
+    }
+    if current.is_some() {
+        return Err(malformed("a COPY block has no terminator"));
+    }
+    Ok(parsed)
+}
+
+fn key<'a>(columns: &[String], row: &'a [u8]) -> &'a [u8] {
+    if columns.first().is_some_and(|c| c == "id") {
+        row.split(|b| *b == b'\t').next().unwrap_or(row)
+    } else {
+        row
+    }
+}
+
+/// One table's changes.
+struct Section<'a> {
+    table: String,
+    columns: Vec<String>,
+    removed: Vec<&'a [u8]>,
+    upserted: Vec<&'a [u8]>,
+}
+
+/// Diffs two rendered dumps into a delta file. `base` and `target` are the
+/// bytes of base dumps of the same scenario (as `render::compile` writes).
+pub fn diff_dumps(
+    base: &[u8],
+    target: &[u8],
+    header: &DeltaHeader,
+) -> Result<Vec<u8>, RenderError> {
+    let base = parse_dump(base)?;
+    let target = parse_dump(target)?;
+    let mut sections: Vec<Section<'_>> = Vec::new();
+    let base_tables: HashMap<&str, &Table<'_>> =
+        base.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let target_names: HashSet<&str> = target.tables.iter().map(|t| t.name.as_str()).collect();
+    for t in &target.tables {
+        let old: HashMap<&[u8], &[u8]> = match base_tables.get(t.name.as_str()) {
+            Some(b) if b.columns == t.columns => {
+                b.rows.iter().map(|r| (key(&b.columns, r), *r)).collect()
+            }
+            Some(_) => {
+                return Err(malformed(format!(
+                    "{} has different columns in the two dumps",
+                    t.name
+                )));
+            }
+            None => HashMap::new(),
+        };
+        let upserted: Vec<&[u8]> = t
+            .rows
+            .iter()
+            .copied()
+            .filter(|r| old.get(key(&t.columns, r)) != Some(r))
+            .collect();
+        let keys: HashSet<&[u8]> = t.rows.iter().map(|r| key(&t.columns, r)).collect();
+        let removed: Vec<&[u8]> = base_tables
+            .get(t.name.as_str())
+            .map(|b| {
+                b.rows
+                    .iter()
+                    .copied()
+                    .filter(|r| !keys.contains(key(&b.columns, r)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        sections.push(Section {
+            table: t.name.clone(),
+            columns: t.columns.clone(),
+            removed,
+            upserted,
+        });
+    }
+    // Tables that lost every row are removed after the target's tables, so the
+    // reverse order below deletes them first.
+    for b in &base.tables {
+        if !target_names.contains(b.name.as_str()) {
+            sections.push(Section {
+                table: b.name.clone(),
+                columns: b.columns.clone(),
+                removed: b.rows.clone(),
+                upserted: Vec::new(),
+            });
+        }
+    }
+    Ok(write_delta(&target.companies, &sections, header))
+}
+
+fn write_delta(companies: &[String], sections: &[Section<'_>], header: &DeltaHeader) -> Vec<u8> {
+    let rows: usize = sections
+        .iter()
+        .map(|s| s.removed.len() + s.upserted.len())
+        .sum();
+    let mut out = String::new();
+    let _ = writeln!(out, "-- demoforge delta dump");
+    let _ = writeln!(out, "-- scenario: {}", header.scenario);
+    let _ = writeln!(out, "-- kind: {}", header.kind);
+    let _ = writeln!(out, "-- label: {}", header.label);
+    let _ = writeln!(out, "-- applies-to: {}", header.applies_to);
+    let _ = writeln!(out, "-- results-in: {}", header.results_in);
+    let _ = writeln!(out, "-- demoforge-version: {}", env!("CARGO_PKG_VERSION"));
+    for company in companies {
+        let _ = writeln!(out, "-- company: {company}");
+    }
+    let _ = writeln!(out, "-- rows: {rows}");
+    out.push_str(
+        "--\n-- Apply on top of the applies-to state only: `demoforge load` checks it.\n\n\
+         SET client_encoding = 'UTF8';\n\
+         SET standard_conforming_strings = on;\n\
+         SET client_min_messages = warning;\n",
+    );
+    let mut bytes = out.into_bytes();
+    for s in sections.iter().rev().filter(|s| !s.removed.is_empty()) {
+        push_section(&mut bytes, Op::Remove, s, &s.removed);
+    }
+    for s in sections.iter().filter(|s| !s.upserted.is_empty()) {
+        push_section(&mut bytes, Op::Upsert, s, &s.upserted);
+    }
+    bytes
+}
+
+fn push_section(out: &mut Vec<u8>, op: Op, s: &Section<'_>, rows: &[&[u8]]) {
+    let (before, after) = statements(op, &s.table, &s.columns);
+    let what = match op {
+        Op::Upsert => "New or changed rows of",
+        Op::Remove => "Rows removed from",
+    };
+    let plural = if rows.len() == 1 { "" } else { "s" };
+    let mut text = format!(
+        "\n--\n-- {what} {} ({} row{plural})\n--\n\n",
+        s.table,
+        rows.len()
+    );
+    for statement in before {
+        text.push_str(&statement);
+        text.push('\n');
+    }
+    let _ = writeln!(
+        text,
+        "COPY {} ({}) FROM stdin;",
+        temp_table(op, &s.table),
+        s.columns.join(", ")
+    );
+    out.extend_from_slice(text.as_bytes());
+    for row in rows {
+        out.extend_from_slice(row);
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"\\.\n");
+    for statement in after {
+        out.extend_from_slice(statement.as_bytes());
+        out.push(b'\n');
+    }
+}
+
+/// Compiles `scenario` in memory and returns its base dump's bytes.
+pub fn base_dump(scenario: &Scenario, templates: &TemplateSet) -> Result<Vec<u8>, RenderError> {
+    let compiled = super::compile(scenario, templates, Box::new(MemoryStore::default()))?;
+    let dump = compiled
+        .files
+        .first()
+        .expect("the dump is always the first file");
+    dump.to_bytes()
+        .map_err(|e| malformed(format!("cannot render the dump: {e}")))
+}
+
+/// Compiles both scenarios in memory and diffs their base dumps.
+pub fn delta_between(
+    base: &Scenario,
+    target: &Scenario,
+    templates: &TemplateSet,
+    header: DeltaHeader,
+) -> Result<Vec<u8>, RenderError> {
+    let base = base_dump(base, templates)?;
+    let target = base_dump(target, templates)?;
+    diff_dumps(&base, &target, &header)
+}
+
+/// The date `offset` after `date`, calendar-aware (month ends stay month ends
+/// only where chrono's clamping keeps them; see docs/time-travel.md).
+pub fn offset_date(date: chrono::NaiveDate, offset: &TravelOffset) -> Option<chrono::NaiveDate> {
+    use chrono::{Days, Months};
+    match offset.unit {
+        TravelUnit::Days => date.checked_add_days(Days::new(offset.amount.into())),
+        TravelUnit::Weeks => date.checked_add_days(Days::new(u64::from(offset.amount) * 7)),
+        TravelUnit::Months => date.checked_add_months(Months::new(offset.amount)),
+        TravelUnit::Years => date.checked_add_months(Months::new(offset.amount.checked_mul(12)?)),
+    }
+}
+
+/// The file name of a travel delta: the offset text with spaces as `-`.
+pub fn travel_file_name(offset: &TravelOffset) -> String {
+    format!("{}.sql", offset.text.trim().replace(' ', "-"))
+}
+
+/// The travel deltas of `scenario`, as (relative path, bytes), given its base
+/// dump's bytes. Each is diffed against the base.
+pub fn travel_deltas(
+    scenario: &Scenario,
+    base: &[u8],
+    templates: &TemplateSet,
+) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let as_of = scenario.calendar.as_of;
+    let base_hash = hex(&Sha256::digest(base));
+    let mut out = Vec::new();
+    for offset in &scenario.time_travel {
+        let to = offset_date(as_of, offset)
+            .ok_or_else(|| malformed(format!("{} is out of the calendar", offset.text)))?;
+        let target = base_dump(&scenario.moved_to(to), templates)?;
+        let header = DeltaHeader {
+            scenario: scenario.slug.clone(),
+            kind: "travel",
+            label: offset.text.clone(),
+            applies_to: state(&scenario.slug, &as_of.to_string(), &base_hash),
+            results_in: state(&scenario.slug, &to.to_string(), &base_hash),
+        };
+        let bytes = diff_dumps(base, &target, &header)?;
+        out.push((
+            format!("{}/travel/{}", scenario.slug, travel_file_name(offset)),
+            bytes,
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CO: &str = "c0000000-0000-4000-8000-000000000001";
+
+    fn dump(companies: &[&str], users: &[&str], perms: &[&str]) -> Vec<u8> {
+        let mut s = format!("-- demoforge data dump\n-- company: {CO} Co\n\n");
+        s += "COPY core.companies (id, name, is_demo) FROM stdin;\n";
+        for c in companies {
+            s += &format!("{c}\n");
+        }
+        s += "\\.\n\nCOPY core.users (id, company_id, name, password_hash) FROM stdin;\n";
+        for u in users {
+            s += &format!("{u}\n");
+        }
+        s += "\\.\n";
+        if !perms.is_empty() {
+            s += "\nCOPY core.role_permissions (company_id, role_id, permission) FROM stdin;\n";
+            for p in perms {
+                s += &format!("{p}\n");
+            }
+            s += "\\.\n";
+        }
+        s.into_bytes()
+    }
+
+    fn header() -> DeltaHeader {
+        DeltaHeader {
+            scenario: "demo".into(),
+            kind: "travel",
+            label: "+1 days".into(),
+            applies_to: "demo@2026-01-01#0011223344556677".into(),
+            results_in: "demo@2026-01-02#0011223344556677".into(),
+        }
+    }
+
+    fn text(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn identical_dumps_give_an_empty_delta() {
+        let a = dump(&["c\tCo\tt"], &["u1\tc\tAnn\t\\N"], &["c\tr\tread"]);
+        let delta = text(diff_dumps(&a, &a, &header()).unwrap());
+        assert!(delta.contains("-- rows: 0\n"));
+        assert!(!delta.contains("COPY"));
+        assert!(delta.contains("-- applies-to: demo@2026-01-01#0011223344556677\n"));
+        assert!(delta.contains(&format!("-- company: {CO} Co\n")));
+    }
+
+    #[test]
+    fn changed_added_and_removed_rows() {
+        let a = dump(
+            &["c\tCo\tt"],
+            &["u1\tc\tAnn\t\\N", "u2\tc\tBob\t\\N", "u3\tc\tCy\t\\N"],
+            &[],
+        );
+        let b = dump(
+            &["c\tCo\tt"],
+            &["u1\tc\tAnn\t\\N", "u2\tc\tRob\t\\N", "u4\tc\tDee\t\\N"],
+            &[],
+        );
+        let delta = text(diff_dumps(&a, &b, &header()).unwrap());
+        assert!(delta.contains("-- rows: 3\n"), "{delta}");
+        let removed = delta
+            .find("COPY pg_temp.delta_remove__core__users")
+            .unwrap();
+        let upserted = delta
+            .find("COPY pg_temp.delta_upsert__core__users")
+            .unwrap();
+        assert!(removed < upserted);
+        assert!(delta.contains(
+            "COPY pg_temp.delta_upsert__core__users (id, company_id, name, password_hash) FROM stdin;\nu2\tc\tRob\t\\N\nu4\tc\tDee\t\\N\n\\.\n"
+        ));
+        assert!(delta.contains("FROM stdin;\nu3\tc\tCy\t\\N\n\\.\nDELETE FROM core.users WHERE (id, company_id) IN (SELECT id, company_id FROM pg_temp.delta_remove__core__users);\n"));
+        // The credential column is never overwritten by an upsert.
+        assert!(delta.contains("ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, name = EXCLUDED.name;\n"));
+        assert!(!delta.contains("core.companies"));
+    }
+
+    #[test]
+    fn id_less_tables_are_keyed_by_the_whole_row() {
+        let a = dump(&["c\tCo\tt"], &[], &["c\tr\tread", "c\tr\twrite"]);
+        let b = dump(&["c\tCo\tt"], &[], &["c\tr\tread", "c\tr\tadmin"]);
+        let delta = text(diff_dumps(&a, &b, &header()).unwrap());
+        assert!(delta.contains("FROM stdin;\nc\tr\twrite\n\\.\nDELETE FROM core.role_permissions WHERE (company_id, role_id, permission) IN (SELECT company_id, role_id, permission FROM pg_temp.delta_remove__core__role_permissions);\n"), "{delta}");
+        assert!(delta.contains("FROM stdin;\nc\tr\tadmin\n\\.\nINSERT INTO core.role_permissions (company_id, role_id, permission) SELECT company_id, role_id, permission FROM pg_temp.delta_upsert__core__role_permissions ON CONFLICT DO NOTHING;\n"), "{delta}");
+    }
+
+    #[test]
+    fn removals_run_in_reverse_foreign_key_order() {
+        let a = dump(&["c\tCo\tt"], &["u1\tc\tAnn\t\\N"], &["c\tr\tread"]);
+        let b = dump(&["c\tCo\tt"], &[], &[]);
+        let delta = text(diff_dumps(&a, &b, &header()).unwrap());
+        let perms = delta.find("delta_remove__core__role_permissions").unwrap();
+        let users = delta.find("delta_remove__core__users").unwrap();
+        assert!(perms < users);
+        assert_eq!(diff_dumps(&a, &b, &header()).unwrap(), delta.into_bytes());
+    }
+
+    #[test]
+    fn temp_table_names_round_trip() {
+        assert_eq!(
+            parse_temp_table(&temp_table(Op::Remove, "sales.invoice_lines")),
+            Some((Op::Remove, "sales.invoice_lines".to_owned()))
+        );
+        assert_eq!(parse_temp_table("pg_temp.other"), None);
+    }
+
+    #[test]
+    fn offsets_are_calendar_aware() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let off = |amount, unit| TravelOffset {
+            text: String::new(),
+            amount,
+            unit,
+        };
+        assert_eq!(
+            offset_date(d(2026, 8, 31), &off(6, TravelUnit::Months)),
+            Some(d(2027, 2, 28))
+        );
+        assert_eq!(
+            offset_date(d(2026, 11, 15), &off(2, TravelUnit::Weeks)),
+            Some(d(2026, 11, 29))
+        );
+        assert_eq!(
+            offset_date(d(2024, 2, 29), &off(1, TravelUnit::Years)),
+            Some(d(2025, 2, 28))
+        );
+    }
+}
