@@ -167,3 +167,52 @@ fn overlaid_exports_pass_hledger_check() {
         }
     }
 }
+
+fn demoforge_stdout(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_demoforge"))
+        .args(args)
+        .current_dir(CRATE_ROOT)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run demoforge");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 delta")
+}
+
+fn header<'a>(delta: &'a str, key: &str) -> &'a str {
+    delta
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("-- {key}: ")))
+        .unwrap_or_else(|| panic!("no {key} header"))
+}
+
+#[test]
+fn tick_deltas_are_deterministic_and_chain() {
+    let spec = "scenarios/demo-travel-co.yaml";
+    let w47 = demoforge_stdout(&["tick", spec, "--week", "2026-W47"]);
+    assert_eq!(w47, demoforge_stdout(&["tick", spec, "--week", "2026-W47"]));
+    let w48 = demoforge_stdout(&["tick", spec, "--week", "2026-W48"]);
+    assert_eq!(header(&w47, "kind"), "tick");
+    assert!(header(&w47, "applies-to").starts_with("demo-travel-co@2026-11-15#"));
+    assert_eq!(header(&w47, "results-in"), header(&w48, "applies-to"));
+    assert!(header(&w48, "results-in").starts_with("demo-travel-co@2026-11-29#"));
+    assert!(w48.contains("INV-"), "the week has new invoices");
+}
+
+#[test]
+fn overlay_deltas_name_their_overlays_in_order() {
+    let spec = "scenarios/demo-travel-co.yaml";
+    let both = demoforge_stdout(&["overlay", spec, "quarter-close", "cash-crunch"]);
+    assert_eq!(
+        both,
+        demoforge_stdout(&["overlay", spec, "quarter-close", "cash-crunch"])
+    );
+    assert!(header(&both, "results-in").ends_with("+quarter-close+cash-crunch"));
+    let second = demoforge_stdout(&["overlay", spec, "cash-crunch", "--after", "quarter-close"]);
+    assert!(header(&second, "applies-to").ends_with("+quarter-close"));
+    assert_eq!(header(&second, "results-in"), header(&both, "results-in"));
+}

@@ -25,6 +25,8 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             templates,
         } => check(&specs, &out, templates.as_deref()),
+        Command::Tick(args) => super::delta_commands::tick_command(&args),
+        Command::Overlay(args) => super::delta_commands::overlay_command(&args),
         Command::Load(args) => super::db_commands::load(&args),
         Command::Reset(args) => super::db_commands::reset(&args),
     }
