@@ -9,8 +9,8 @@
 //!   `late_days` move `late_days` later; an unexpected bill, paid by direct
 //!   debit on `as_of`, is sized so that the operating account ends overdrawn.
 //! - quarter-close: an accrual on `as_of`, the current month's bank
-//!   reconciliation finished, the quarter's periods to `as_of` locked, and the
-//!   tax return for the period filed on `as_of`.
+//!   reconciliation finished, the fiscal quarter's periods to `as_of` locked,
+//!   and the tax return for the tax period (month or quarter) filed on `as_of`.
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -57,7 +57,7 @@ impl CompanySim<'_> {
     pub(super) fn overlay_locks(&self, first: NaiveDate) -> bool {
         self.overlays.iter().any(|o| o.quarter_close().is_some())
             && first <= self.as_of
-            && first >= self.tax_period_start(self.as_of)
+            && first >= self.period_start(self.as_of, 3)
     }
 
     /// First day of the tax period (month or fiscal quarter) holding `date`.
@@ -66,6 +66,11 @@ impl CompanySim<'_> {
             FilingFrequency::Monthly => 1,
             FilingFrequency::Quarterly => 3,
         };
+        self.period_start(date, months)
+    }
+
+    /// First day of the `months`-long fiscal period holding `date`.
+    fn period_start(&self, date: NaiveDate, months: u32) -> NaiveDate {
         let into_year = (date.month() + 12 - self.company.fiscal_year_start_month) % 12;
         date.with_day(1)
             .expect("day 1")
