@@ -487,3 +487,14 @@ fn tamper(file: &Path, marker: &str) {
     }
     fs::write(file, lines.join("\n") + "\n").unwrap();
 }
+
+#[test]
+fn a_time_travel_date_exports_a_journal_that_hledger_accepts() {
+    // The shipped spec's `time_travel: ["+6 months"]` from as_of 2026-11-15.
+    let at = NaiveDate::from_ymd_opt(2027, 5, 15).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = export(Path::new(SHIPPED), "hledger", Some(at), dir.path());
+    hledger(&["-f", path_str(&journal), "check", "-s"]).expect_ok();
+    let full = export(Path::new(SHIPPED), "hledger", None, dir.path());
+    assert!(fs::metadata(&journal).unwrap().len() > fs::metadata(&full).unwrap().len());
+}

@@ -132,7 +132,46 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         .clone()
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned());
+    if crate::db::dump::parse(&bytes).is_ok_and(|d| d.delta.is_some()) {
+        return run_delta(&args.tenant, &bytes, &operator);
+    }
     run_replace(&args.tenant, &bytes, Action::Load, operator, false)
+}
+
+/// `load DELTA`: applies a delta dump on top of the state it was built from.
+fn run_delta(tenant: &TenantArgs, bytes: &[u8], operator: &str) -> ExitCode {
+    let Some(url) = tenant.database_url.as_deref() else {
+        let report = miette::miette!(
+            help = "pass --database-url postgresql://user@host/db or set DATABASE_URL",
+            "load needs a database"
+        );
+        return report_failure(tenant.json, exit::INVALID_INPUT, report);
+    };
+    let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
+    match crate::db::apply_delta(url, bytes, operator, &progress) {
+        Ok(outcome) => {
+            if tenant.json {
+                println!("{}", summary_json(&outcome));
+            } else {
+                println!(
+                    "load {} (delta): deleted {} rows, wrote {} rows in {:.2}s; credentials unchanged; audit row {}",
+                    outcome.scenario,
+                    outcome.rows_deleted,
+                    outcome.rows_loaded,
+                    outcome.duration_ms as f64 / 1000.0,
+                    outcome
+                        .audit_id
+                        .map_or_else(|| "-".to_owned(), |id| id.to_string())
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            progress.finish();
+            let code = e.exit_code();
+            report_failure(tenant.json, code, miette::Report::new(e))
+        }
+    }
 }
 
 pub fn reset(args: &ResetArgs) -> ExitCode {

@@ -24,6 +24,8 @@ pub struct AuditEntry<'a> {
     pub duration_ms: u64,
     /// `None` for a first load: there was no previous tenant to compare.
     pub tester_changes: Option<&'a TesterChanges>,
+    /// The tenant's state afterwards, recorded in `demoforge.loads`.
+    pub state: &'a str,
 }
 
 pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Result<i64, DbError> {
@@ -59,12 +61,12 @@ pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Resu
     for id in entry.company_ids {
         tx.execute(
             "INSERT INTO demoforge.loads (company_id, scenario, dump_sha256, rows_loaded, \
-               credential_mode, loaded_at, demoforge_version) \
-             VALUES ($1, $2, $3, $4, $5, now(), $6) \
+               credential_mode, loaded_at, demoforge_version, state) \
+             VALUES ($1, $2, $3, $4, $5, now(), $6, $7) \
              ON CONFLICT (company_id) DO UPDATE SET scenario = EXCLUDED.scenario, \
                dump_sha256 = EXCLUDED.dump_sha256, rows_loaded = EXCLUDED.rows_loaded, \
                credential_mode = EXCLUDED.credential_mode, loaded_at = EXCLUDED.loaded_at, \
-               demoforge_version = EXCLUDED.demoforge_version",
+               demoforge_version = EXCLUDED.demoforge_version, state = EXCLUDED.state",
             &[
                 id,
                 &entry.scenario,
@@ -72,6 +74,7 @@ pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Resu
                 &as_i64(entry.rows_loaded),
                 &entry.credential_mode,
                 &env!("CARGO_PKG_VERSION"),
+                &entry.state,
             ],
         )
         .map_err(fail)?;

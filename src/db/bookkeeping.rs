@@ -40,5 +40,8 @@ CREATE TABLE IF NOT EXISTS demoforge.audit_log (
     tester_changes jsonb NOT NULL,
     demoforge_version text NOT NULL
 );
+-- The tenant's state after its last load or reset (`<scenario>@<as-of>#<hash>`):
+-- a delta dump applies only on top of the state it was built from.
+ALTER TABLE demoforge.loads ADD COLUMN IF NOT EXISTS state text;
 CREATE INDEX IF NOT EXISTS audit_log_at ON demoforge.audit_log (at);
 "#;

@@ -15,12 +15,25 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::tables::{self, COMPANIES, CREDENTIAL_TABLE};
+use crate::render::delta;
+pub use crate::render::delta::Op;
 
 /// A parsed dump. Row data is borrowed from the input bytes.
 #[derive(Debug)]
 pub struct Dump<'a> {
     pub header: Header,
     pub blocks: Vec<Block<'a>>,
+    /// Set for a delta dump (a header with `applies-to:`).
+    pub delta: Option<DeltaInfo>,
+}
+
+/// The header of a delta dump: which state it applies to and results in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeltaInfo {
+    pub kind: String,
+    pub label: String,
+    pub applies_to: String,
+    pub results_in: String,
 }
 
 /// The leading `-- key: value` comment lines.
@@ -47,6 +60,8 @@ pub struct Block<'a> {
     pub rows: u64,
     /// 1-based line of the COPY statement, for messages.
     pub line: usize,
+    /// In a delta dump, what the section does with its rows; `None` in a base dump.
+    pub op: Option<Op>,
 }
 
 /// A dump that cannot be loaded. Refusals are the safety checks; the rest are
@@ -137,6 +152,8 @@ impl<'a> Block<'a> {
 pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
     let mut lines = Lines::new(bytes);
     let header = parse_header(&mut lines)?;
+    let delta = delta_info(&header)?;
+    let mut statements: Vec<(usize, String)> = Vec::new();
     let mut blocks: Vec<Block<'_>> = Vec::new();
     while let Some((number, line)) = lines.next_line() {
         let text = std::str::from_utf8(line)
@@ -150,9 +167,13 @@ pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
             continue;
         }
         if trimmed.starts_with("COPY ") {
-            let block = parse_block(number, trimmed, &mut lines, &header)?;
+            let block = parse_block(number, trimmed, &mut lines, &header, delta.is_some())?;
             check_order(&blocks, &block)?;
             blocks.push(block);
+            continue;
+        }
+        if delta.is_some() {
+            statements.push((number, trimmed.to_owned()));
             continue;
         }
         return Err(malformed(
@@ -163,8 +184,16 @@ pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
             ),
         ));
     }
-    let dump = Dump { header, blocks };
-    check_companies_block(&dump)?;
+    let dump = Dump {
+        header,
+        blocks,
+        delta,
+    };
+    if dump.delta.is_some() {
+        check_delta_statements(&dump, &statements)?;
+    } else {
+        check_companies_block(&dump)?;
+    }
     check_row_total(&dump)?;
     Ok(dump)
 }
@@ -243,8 +272,21 @@ fn parse_block<'a>(
     statement: &str,
     lines: &mut Lines<'a>,
     header: &Header,
+    is_delta: bool,
 ) -> Result<Block<'a>, DumpError> {
     let (table, columns) = parse_copy_statement(line, statement)?;
+    let (op, table) = match (is_delta, delta::parse_temp_table(&table)) {
+        (true, Some((op, real))) => (Some(op), real),
+        (false, None) if !table.starts_with("pg_temp.") => (None, table),
+        _ => {
+            return Err(malformed(
+                line,
+                format!(
+                    "COPY into {table}: a base dump copies into tenant tables, a delta dump into its pg_temp.delta_* tables"
+                ),
+            ));
+        }
+    };
     if table == CREDENTIAL_TABLE {
         return Err(DumpError::Unsafe {
             line,
@@ -279,6 +321,7 @@ fn parse_block<'a>(
                 data: &lines.bytes[start..end],
                 rows,
                 line,
+                op,
             });
         }
         checks.check(number, row)?;
@@ -425,7 +468,10 @@ impl RowChecks {
 /// Foreign-key order is the dump's contract and PostgreSQL enforces it while
 /// loading; a table listed twice would be loaded twice, so it is refused here.
 fn check_order(previous: &[Block<'_>], block: &Block<'_>) -> Result<(), DumpError> {
-    if previous.iter().all(|b| b.table != block.table) {
+    if previous
+        .iter()
+        .all(|b| b.table != block.table || b.op != block.op)
+    {
         return Ok(());
     }
     Err(malformed(
@@ -435,6 +481,62 @@ fn check_order(previous: &[Block<'_>], block: &Block<'_>) -> Result<(), DumpErro
             block.table
         ),
     ))
+}
+
+/// The state a tenant is in right after this base dump is loaded.
+pub fn base_state(dump: &Dump<'_>, sha256_hex: &str) -> String {
+    let as_of = dump.header.get("as-of").unwrap_or("unknown");
+    delta::state(dump.header.scenario(), as_of, sha256_hex)
+}
+
+/// A header with `applies-to:` is a delta dump; it must name both states.
+fn delta_info(header: &Header) -> Result<Option<DeltaInfo>, DumpError> {
+    let Some(applies_to) = header.get("applies-to") else {
+        return Ok(None);
+    };
+    let field = |key: &str| {
+        header
+            .get(key)
+            .map(str::to_owned)
+            .ok_or_else(|| malformed(1, format!("the delta's header lacks `-- {key}:`")))
+    };
+    Ok(Some(DeltaInfo {
+        kind: field("kind")?,
+        label: field("label")?,
+        applies_to: applies_to.to_owned(),
+        results_in: field("results-in")?,
+    }))
+}
+
+/// A delta's statements besides SET and COPY must be exactly the ones
+/// demoforge writes around each block, in order: `psql` runs them, and the
+/// loader runs its own copy of them, so both apply the same change.
+fn check_delta_statements(dump: &Dump<'_>, found: &[(usize, String)]) -> Result<(), DumpError> {
+    let mut expected = Vec::new();
+    for block in &dump.blocks {
+        let op = block.op.expect("delta blocks have an op");
+        let (before, after) = delta::statements(op, &block.table, &block.columns);
+        expected.extend(before);
+        expected.extend(after);
+    }
+    for (i, (line, statement)) in found.iter().enumerate() {
+        if expected.get(i) != Some(statement) {
+            return Err(malformed(
+                *line,
+                format!(
+                    "unexpected statement `{}` in a delta dump",
+                    shorten(statement)
+                ),
+            ));
+        }
+    }
+    if found.len() != expected.len() {
+        return Err(malformed(
+            found.last().map_or(1, |(l, _)| *l),
+            "a delta section lacks its statements",
+        ));
+    }
+    Ok(())
 }
 
 /// Every company named in the header must have its row, or a reset would

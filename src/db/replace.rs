@@ -36,6 +36,8 @@ pub enum Strategy {
     Merge,
     /// The merge hit a constraint; the tenant was deleted and copied in.
     Full,
+    /// A delta dump was applied on top of the tenant's recorded state.
+    Delta,
 }
 
 impl Strategy {
@@ -44,6 +46,7 @@ impl Strategy {
             Strategy::Insert => "insert",
             Strategy::Merge => "merge",
             Strategy::Full => "full",
+            Strategy::Delta => "delta",
         }
     }
 }
@@ -144,7 +147,17 @@ pub fn replace_tenant(
 ) -> Result<Outcome, DbError> {
     let started = Instant::now();
     let dump = dump::parse(bytes)?;
+    if let Some(delta) = &dump.delta {
+        return Err(DbError::Refused {
+            message: format!(
+                "this is a {} delta dump ({}), not a base dump",
+                delta.kind, delta.label
+            ),
+            help: "apply a delta with `demoforge load DELTA` on top of the tenant it was built from; reset takes a base dump or a spec. Nothing was written.".to_owned(),
+        });
+    }
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
+    let state = dump::base_state(&dump, &dump_sha256);
     let ids = dump.header.company_ids();
     let personas = credentials::personas(&dump);
     let mut client = super::connect::connect(url)?;
@@ -207,6 +220,7 @@ pub fn replace_tenant(
                     credential_mode: &credential_mode,
                     duration_ms,
                     tester_changes: tester_changes.as_ref(),
+                    state: &state,
                 },
             )?)
         };

@@ -675,14 +675,18 @@ impl<'a> CompanySim<'a> {
             .collect();
         let account = setup::account_index(self.company, AccountPurpose::Spend(spend));
         let tax = setup::tax_index(self.company, bill_tax_kind(spend, self.company.country));
-        self.book_bill(sink, date, vendor, key, rng, lines, account, tax);
+        self.book_bill(sink, "BILL", date, vendor, key, rng, lines, account, tax);
     }
 
     /// Emits a bill and its lines, and schedules its posting and payments.
+    /// `series` is the numbering prefix: bills issued at the start of a month
+    /// and stock bills booked on delivery are numbered apart, so that a later
+    /// `as_of` (time travel) cannot renumber a bill already in the books.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn book_bill(
         &mut self,
         sink: &mut dyn RowSink,
+        series: &'static str,
         date: NaiveDate,
         vendor: usize,
         key: Key,
@@ -691,7 +695,7 @@ impl<'a> CompanySim<'a> {
         account: usize,
         tax: usize,
     ) -> Uuid {
-        let number = self.next_number("BILL", date);
+        let number = self.next_number(series, date);
         let party = &self.vendors[vendor];
         let id = key.id();
         let due = add_days(date, party.terms_days);

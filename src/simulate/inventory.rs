@@ -224,7 +224,7 @@ impl CompanySim<'_> {
             let supplier = self.stock_supplier(order);
             let mut rng = bill_key.stream(self.seed);
             self.book_bill(
-                sink, arrived, supplier, bill_key, &mut rng, lines, inventory, tax,
+                sink, "STOCK", arrived, supplier, bill_key, &mut rng, lines, inventory, tax,
             );
         }
     }

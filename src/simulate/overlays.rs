@@ -129,7 +129,9 @@ impl CompanySim<'_> {
             super::company::bill_tax_kind(crunch.bill_category, self.company.country),
         );
         self.pay_next_bill_on = Some(self.as_of);
-        self.book_bill(sink, self.as_of, vendor, key, &mut rng, lines, account, tax);
+        self.book_bill(
+            sink, "BILL", self.as_of, vendor, key, &mut rng, lines, account, tax,
+        );
         self.apply_events(sink, self.as_of)
     }
 
