@@ -284,3 +284,21 @@ fn every_diagnostic_code_is_documented() {
         );
     }
 }
+
+#[test]
+fn bad_overlays_report_every_problem() {
+    insta::glob!("overlays/bad/*.yaml", |path| {
+        let (code, stdout, stderr) = validate(&relative(path));
+        assert_eq!(stdout, "", "nothing on stdout for an invalid overlay");
+        insta::assert_snapshot!(format!("exit code: {code}\n\n{stderr}"));
+    });
+}
+
+#[test]
+fn shipped_overlays_pass_through_the_binary() {
+    for name in ["cash-crunch", "quarter-close"] {
+        let (code, stdout, stderr) = validate(&format!("scenarios/overlays/{name}.yaml"));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains(": ok (overlay "), "{stdout}");
+    }
+}

@@ -49,6 +49,10 @@ pub enum Command {
         #[command(flatten)]
         target: super::db_commands::SchemaTarget,
     },
+    /// Emit the delta that adds one ISO week of activity to a loaded tenant.
+    Tick(super::delta_commands::TickArgs),
+    /// Emit the delta that layers overlays (scenarios/overlays/NAME.yaml) onto a loaded tenant.
+    Overlay(super::delta_commands::OverlayArgs),
     /// Load a dump into a database as the demo tenant, with fresh credentials.
     Load(super::db_commands::LoadArgs),
     /// Reset the demo tenant to its snapshot, with an audit row.

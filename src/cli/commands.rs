@@ -26,6 +26,8 @@ pub fn run(cli: Cli) -> ExitCode {
             out,
             templates,
         } => check(&specs, &out, templates.as_deref()),
+        Command::Tick(args) => super::delta_commands::tick_command(&args),
+        Command::Overlay(args) => super::delta_commands::overlay_command(&args),
         Command::Load(args) => super::db_commands::load(&args),
         Command::Reset(args) => super::db_commands::reset(&args),
     }
@@ -34,6 +36,16 @@ pub fn run(cli: Cli) -> ExitCode {
 fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
     let mut failed = false;
     for path in specs {
+        if is_overlay_file(path) {
+            match compile_overlay_file(path) {
+                Ok(overlay) => say!("{}: ok (overlay {})", path.display(), overlay.name),
+                Err(report) => {
+                    eprintln!("{report:?}");
+                    failed = true;
+                }
+            }
+            continue;
+        }
         match compile_spec(path) {
             Ok(scenario) => say!(
                 "{}: ok ({} compan{})",
@@ -63,6 +75,48 @@ pub fn compile_spec(path: &Path) -> Result<Scenario, miette::Report> {
     let text = crate::output::read_spec(path)?;
     let name = path.display().to_string();
     crate::validate::compile(&name, &text).map_err(miette::Report::new)
+}
+
+/// An overlay file starts a line with `overlay:`; a scenario spec never does.
+fn is_overlay_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().any(|l| l.starts_with("overlay:")))
+        .unwrap_or(false)
+}
+
+/// Reads and compiles one overlay file, with the same diagnostics as specs.
+pub fn compile_overlay_file(path: &Path) -> Result<crate::model::Overlay, miette::Report> {
+    let text = crate::output::read_spec(path)?;
+    let name = path.display().to_string();
+    crate::validate::compile_overlay(&name, &text).map_err(miette::Report::new)
+}
+
+/// Where overlay `name` lives: a path as given when it ends in `.yaml`, else
+/// `<spec folder>/overlays/<name>.yaml`.
+pub fn overlay_path(spec: &Path, name: &str) -> PathBuf {
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        PathBuf::from(name)
+    } else {
+        spec.parent()
+            .unwrap_or(Path::new("."))
+            .join("overlays")
+            .join(format!("{name}.yaml"))
+    }
+}
+
+/// Compiles the named overlays and layers them onto `scenario`, in order.
+pub fn layer_overlays(
+    scenario: &Scenario,
+    spec: &Path,
+    names: &[String],
+) -> Result<Scenario, miette::Report> {
+    let mut overlays = Vec::with_capacity(names.len());
+    for name in names {
+        overlays.push(compile_overlay_file(&overlay_path(spec, name))?);
+    }
+    scenario
+        .with_overlays(&overlays)
+        .map_err(|message| miette::miette!(help = "name each overlay once", "{message}"))
 }
 
 fn schema(templates: Option<&Path>) -> ExitCode {

@@ -20,6 +20,10 @@ pub struct ExportArgs {
     /// as_of; the window start stays the same.
     #[arg(long, value_parser = parse_date)]
     pub at: Option<NaiveDate>,
+    /// Layer these overlays (names under the spec's `overlays/` folder, or
+    /// paths to `.yaml` files) onto the scenario, in order.
+    #[arg(long = "overlay", value_name = "NAME")]
+    pub overlays: Vec<String>,
     /// Write the journal to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -42,6 +46,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         ExportFormat::Beancount => Format::Beancount,
     };
     let ledger = super::commands::compile_spec(&args.spec)
+        .and_then(|scenario| super::commands::layer_overlays(&scenario, &args.spec, &args.overlays))
         .and_then(|scenario| Ledger::collect(&scenario, args.at).map_err(miette::Report::new));
     let ledger = match ledger {
         Ok(ledger) => ledger,

@@ -9,6 +9,7 @@ mod stdout;
 mod args;
 mod commands;
 mod db_commands;
+mod delta_commands;
 mod export_command;
 mod preview_command;
 

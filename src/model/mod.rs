@@ -10,9 +10,12 @@
 pub mod defaults;
 pub mod limits;
 pub mod money;
+pub mod overlay;
+pub mod week;
 
 use chrono::NaiveDate;
 pub use money::{Bp, Milli, Money};
+pub use overlay::{CashCrunch, Overlay, OverlayEffect, QuarterClose};
 
 /// One compiled scenario spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +28,8 @@ pub struct Scenario {
     pub calendar: Calendar,
     pub companies: Vec<Company>,
     pub time_travel: Vec<TravelOffset>,
+    /// Overlays layered on at `as_of`, in order; empty for a plain spec.
+    pub overlays: Vec<Overlay>,
 }
 
 /// The simulated window: whole months ending with the month that holds `as_of`.
@@ -404,6 +409,46 @@ impl Scenario {
         let mut moved = self.clone();
         moved.calendar = self.calendar.moved_to(date);
         moved
+    }
+
+    /// The same scenario with `overlays` layered on after any it already has.
+    /// Each overlay applies once: a name already present is refused.
+    pub fn with_overlays(&self, overlays: &[Overlay]) -> Result<Scenario, String> {
+        let mut layered = self.clone();
+        for overlay in overlays {
+            if layered.overlays.iter().any(|o| o.name == overlay.name) {
+                return Err(format!(
+                    "overlay `{}` is already applied to {}",
+                    overlay.name, self.slug
+                ));
+            }
+            if let Some(close) = overlay.quarter_close() {
+                for company in &mut layered.companies {
+                    let existing = company
+                        .accounts
+                        .iter()
+                        .find(|a| a.code == close.accruals_account);
+                    if let Some(a) =
+                        existing.filter(|a| a.kind != AccountKind::Liability || a.purpose.is_some())
+                    {
+                        return Err(format!(
+                            "overlay `{}`: account {} ({}) cannot hold accruals; name a free code or a plain liability account",
+                            overlay.name, a.code, a.name
+                        ));
+                    }
+                    if existing.is_none() {
+                        company.accounts.push(Account {
+                            code: close.accruals_account.clone(),
+                            name: "Accrued liabilities".into(),
+                            kind: AccountKind::Liability,
+                            purpose: None,
+                        });
+                    }
+                }
+            }
+            layered.overlays.push(overlay.clone());
+        }
+        Ok(layered)
     }
 }
 

@@ -37,6 +37,9 @@ pub struct BankBook {
     company_id: Uuid,
     as_of: NaiveDate,
     accounts: Vec<Account>,
+    /// Finish the `as_of` month's reconciliation (the quarter-close overlay):
+    /// every line on the statement matched, the reconciliation `reconciled`.
+    pub close_current: bool,
 }
 
 /// A bank account to open: its chart position, name and opening balance.
@@ -54,6 +57,7 @@ impl BankBook {
             company_id,
             as_of,
             accounts: Vec::new(),
+            close_current: false,
         }
     }
 
@@ -107,7 +111,8 @@ impl BankBook {
                 continue;
             }
             let month = |d: NaiveDate| (d.year(), d.month());
-            let matched = month(cleared) < month(self.as_of)
+            let matched = self.close_current
+                || month(cleared) < month(self.as_of)
                 || add_days(cleared, UNMATCHED_DAYS) <= self.as_of;
             let reconciliation = matched.then(|| reconciliation_id(account.id, cleared));
             sink.row(Row::StatementLine(&StatementLineRow {
@@ -146,7 +151,7 @@ impl BankBook {
         ledger: &Ledger,
         cutoff: NaiveDate,
     ) -> Result<Vec<Money>, Violation> {
-        let in_progress = cutoff >= self.as_of;
+        let in_progress = cutoff >= self.as_of && !self.close_current;
         let mut books = Vec::with_capacity(self.accounts.len());
         for account in &mut self.accounts {
             let opening = account.statement_balance;

@@ -175,6 +175,12 @@ pub struct CompanySim<'a> {
     pub(super) pacing: super::targets::Pacing,
     /// First day of the simulated window.
     pub(super) start: NaiveDate,
+    /// Overlays layered on at `as_of` (see `overlays.rs`).
+    pub(super) overlays: Vec<crate::model::Overlay>,
+    /// Customers the cash-crunch overlay makes late, sorted.
+    pub(super) late_customers: Vec<usize>,
+    /// Pays the next booked bill in full on this date (an overlay's direct debit).
+    pub(super) pay_next_bill_on: Option<NaiveDate>,
 }
 
 impl<'a> CompanySim<'a> {
@@ -226,10 +232,18 @@ impl<'a> CompanySim<'a> {
             stock: Default::default(),
             pacing: Default::default(),
             start,
+            overlays: scenario.overlays.clone(),
+            late_customers: Vec::new(),
+            pay_next_bill_on: None,
         };
+        sim.bank.close_current = scenario
+            .overlays
+            .iter()
+            .any(|o| o.quarter_close().is_some());
         sim.create_products(sink);
         sim.create_parties(sink, start);
         sim.pacing = super::targets::Pacing::new(sim.seed, company, &sim.customers, &sim.vendors);
+        sim.choose_late_customers();
         sim.hire(sink, start);
         sim.open_stock(sink, start);
         sim.emit_periods(sink, start, scenario.calendar.months);
@@ -361,6 +375,9 @@ impl<'a> CompanySim<'a> {
         self.apply_events(sink, cutoff)?;
         self.receive_stock(sink, cutoff);
         self.apply_events(sink, cutoff)?;
+        if cutoff == self.as_of && !self.overlays.is_empty() {
+            self.apply_overlays(sink)?;
+        }
         self.count_stock(sink, first, cutoff)?;
         self.file_tax_return(sink, first);
         self.schedule_remittance(first);
@@ -486,7 +503,7 @@ impl<'a> CompanySim<'a> {
         self.tax.output += tax_total;
         postings.push((self.accounts.tax_output, -tax_total));
         postings.push((self.accounts.receivable, total));
-        let plan = settlements(
+        let mut plan = settlements(
             rng,
             Payer::Customer,
             party.behaviour,
@@ -495,6 +512,7 @@ impl<'a> CompanySim<'a> {
             total,
             self.pacing.customer_scale,
         );
+        self.delay_for_crunch(customer, &mut plan);
         let offset = self.offset_of(date);
         self.pacing.invoiced[offset] += total;
         let credit = self.plan_credit(rng, customer, &plan.settlements, total, first_line);
@@ -721,15 +739,24 @@ impl<'a> CompanySim<'a> {
             (self.accounts.tax_input, tax_total),
             (self.accounts.payable, -total),
         ];
-        let plan = settlements(
-            rng,
-            Payer::Company,
-            party.behaviour,
-            date,
-            due,
-            total,
-            self.pacing.vendor_scale,
-        );
+        let plan = match self.pay_next_bill_on.take() {
+            Some(paid_on) => Plan {
+                settlements: vec![super::plans::Settlement {
+                    date: paid_on,
+                    amount: total,
+                }],
+                write_off: None,
+            },
+            None => settlements(
+                rng,
+                Payer::Company,
+                party.behaviour,
+                date,
+                due,
+                total,
+                self.pacing.vendor_scale,
+            ),
+        };
         let paid = paid_by(&plan.settlements, self.as_of);
         let offset = self.offset_of(date);
         self.pacing.billed[offset] += total;
@@ -890,7 +917,11 @@ impl<'a> CompanySim<'a> {
         format!("{prefix}-{year}-{:05}", entry.1)
     }
 
-    fn apply_events(&mut self, sink: &mut dyn RowSink, cutoff: NaiveDate) -> Result<(), Violation> {
+    pub(super) fn apply_events(
+        &mut self,
+        sink: &mut dyn RowSink,
+        cutoff: NaiveDate,
+    ) -> Result<(), Violation> {
         while let Some(entry) = self.events.first_entry() {
             if entry.key().0 > cutoff {
                 break;
@@ -1444,7 +1475,7 @@ fn spend_share(spend: SpendCategory, industry: Industry) -> Bp {
 
 /// Input tax treatment of purchases: GB recovers VAT except on exempt rent and
 /// zero-rated transport; US sales tax on purchases is a cost, so none is recoverable.
-fn bill_tax_kind(spend: SpendCategory, country: Country) -> TaxKind {
+pub(super) fn bill_tax_kind(spend: SpendCategory, country: Country) -> TaxKind {
     match (country, spend) {
         (Country::US, _) => TaxKind::Exempt,
         (Country::GB, SpendCategory::Rent) => TaxKind::Exempt,

@@ -18,6 +18,7 @@ mod draw;
 mod inventory;
 mod keys;
 mod ledger;
+mod overlays;
 mod parties;
 mod payroll;
 mod periods;

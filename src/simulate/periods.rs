@@ -46,7 +46,7 @@ impl CompanySim<'_> {
                 }));
                 year_id = Some(id);
             }
-            let closed = (first.year(), first.month()) < current;
+            let closed = (first.year(), first.month()) < current || self.overlay_locks(first);
             sink.row(Row::Period(&PeriodRow {
                 id: derived_id(
                     self.id,

@@ -7,6 +7,7 @@
 mod decode;
 mod document;
 pub mod numbers;
+pub mod overlay;
 mod problem;
 pub mod raw;
 mod source;

@@ -11,6 +11,7 @@ mod chart;
 mod choice;
 mod company;
 mod inventory;
+mod overlay;
 mod parties;
 mod payroll;
 mod scenario;
@@ -19,6 +20,7 @@ mod tax;
 mod time_travel;
 
 pub use activity::normalise as normalise_seasonality;
+pub use overlay::compile_overlay;
 pub use scenario::spec_hash;
 pub use time_travel::parse_offset;
 

@@ -71,6 +71,7 @@ pub fn scenario(raw: &RawScenario, spec: &str, problems: &mut Problems) -> Optio
         calendar: calendar?,
         companies: companies?,
         time_travel,
+        overlays: Vec::new(),
     })
 }
 
