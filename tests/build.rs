@@ -32,29 +32,34 @@ fn shipped_scenario_summary_matches_the_golden_snapshot() {
 fn output_is_identical_across_time_zones_and_locales() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    Demoforge::new(["build", SHIPPED])
+    let specs = [
+        "scenarios/demo-travel-co.yaml",
+        "scenarios/demo-supply-co.yaml",
+    ];
+    Demoforge::new(["build", specs[0], specs[1]])
         .out(a.path())
         .env("TZ", "UTC")
         .env("LANG", "C")
         .run()
         .success();
-    Demoforge::new(["build", SHIPPED])
+    Demoforge::new(["build", specs[0], specs[1]])
         .out(b.path())
         .env("TZ", "Pacific/Kiritimati")
         .env("LANG", "de_DE.UTF-8")
         .env("LC_ALL", "tr_TR.UTF-8")
         .run()
         .success();
-    for name in [
-        "base-demo.sql",
-        "row-counts.csv",
-        "trial-balance.csv",
-        "aging.csv",
-    ] {
-        let x = fs::read(a.path().join("demo-travel-co").join(name)).unwrap();
-        let y = fs::read(b.path().join("demo-travel-co").join(name)).unwrap();
-        assert!(x == y, "{name} differs between TZ/LANG settings");
+    let mut compared = 0;
+    for dir in ["demo-travel-co", "demo-supply-co"] {
+        for entry in fs::read_dir(a.path().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name();
+            let x = fs::read(a.path().join(dir).join(&name)).unwrap_or_default();
+            let y = fs::read(b.path().join(dir).join(&name)).unwrap_or_default();
+            assert!(x == y, "{dir}/{name:?} differs between TZ/LANG settings");
+            compared += 1;
+        }
     }
+    assert!(compared >= 10, "every generated file compared ({compared})");
 }
 
 #[test]
@@ -361,4 +366,24 @@ fn shipped_scenarios_meet_their_realism_targets() {
         }
     }
     assert!(checked >= 6, "targets were checked ({checked})");
+}
+
+/// Regression: two specs with the same `scenario` slug silently overwrote
+/// each other's output; now the build refuses before writing anything.
+#[test]
+fn two_specs_with_the_same_slug_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.yaml");
+    fs::copy(Path::new(CRATE_ROOT).join(SHIPPED), &copy).unwrap();
+    let out = dir.path().join("out");
+    let run = Demoforge::new(["build", SHIPPED, copy.to_str().unwrap()])
+        .out(&out)
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("both write generated/demo-travel-co"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "nothing may be written");
 }

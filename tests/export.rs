@@ -19,15 +19,11 @@ use cli::{CRATE_ROOT, Demoforge};
 use demoforge::model::Money;
 use demoforge::report::export::Ledger;
 
-/// Month-end assertions the current simulation is known to break, as
-/// (scenario slug, beancount balance directive date, account). Cause: a
-/// fixed-monthly bill is dated `previous_business_day` of an early day of
-/// the month (src/simulate/company.rs, `issue_bills`); when that day is a
-/// weekend the bill lands on the previous month's last day but is posted
-/// after that month's subledger snapshot was taken, so the journal dated the
-/// month end holds one bill more than the snapshot. hledger (which stops at
-/// the first) and bean-check both report it. When the simulation is fixed,
-/// this test fails until the entries are removed.
+/// Month-end assertions a scenario is known to break, as (scenario slug,
+/// beancount balance directive date, account). Empty: the one bug found this
+/// way (a weekend-dated bill slipping into a checked month) is fixed, and the
+/// simulation now refuses any event dated in a closed month. Should a new
+/// failure ever be accepted, it must be listed here and explained.
 const KNOWN_SNAPSHOT_BUGS: &[(&str, &str, &str)] = &[];
 
 const SHIPPED: &str = "scenarios/demo-travel-co.yaml";

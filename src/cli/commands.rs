@@ -174,6 +174,13 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
     for path in specs {
         let started = Instant::now();
         let scenario = compile_spec(path).map_err(Failure::invalid)?;
+        if let Some((slug, _, _)) = compiled.iter().find(|(slug, _, _)| *slug == scenario.slug) {
+            return Err(Failure::invalid(miette::miette!(
+                help = "give each spec its own `scenario` slug; it names the output folder",
+                "{} and an earlier spec both write generated/{slug}",
+                path.display()
+            )));
+        }
         let store = crate::output::SpillStore::near(out).map_err(|e| {
             Failure::io(miette::miette!(
                 "cannot create a temp folder in {}: {e}",

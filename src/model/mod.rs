@@ -466,6 +466,15 @@ impl Calendar {
         }
     }
 
+    /// The latest date the books may be moved to (previews, exports, deltas):
+    /// `as_of` plus the largest time-travel offset a spec may ask for. Later
+    /// dates would simulate without bound.
+    pub fn latest(&self) -> NaiveDate {
+        self.as_of
+            .checked_add_days(chrono::Days::new(limits::MAX_TIME_TRAVEL_DAYS.into()))
+            .unwrap_or(self.as_of)
+    }
+
     /// First day of the first simulated month.
     pub fn start(&self) -> NaiveDate {
         use chrono::{Datelike, Months};

@@ -104,7 +104,11 @@ fn write_atomically(
             fs::File::create(&temp).map_err(|e| io_error("create a temp file for", e))?;
         fill(&mut file)?;
         file.sync_all().map_err(|e| io_error("flush", e))?;
-        fs::rename(&temp, path).map_err(|e| io_error("replace", e))
+        fs::rename(&temp, path).map_err(|e| io_error("replace", e))?;
+        // The rename is durable only once the folder itself is synced.
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error("sync the folder of", e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);

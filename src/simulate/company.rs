@@ -810,14 +810,13 @@ impl<'a> CompanySim<'a> {
                 )
             }
             _ => {
-                let per_bill = self.company.vendors.bills_per_month.0.max(100);
-                let growth = 1000
-                    + i64::from(self.company.activity.growth_per_year) * i64::from(offset) / 120;
-                Money(
-                    budget.0 * 1000 / i64::from(per_bill) * i64::from(between(rng, 60, 140)) / 100
-                        * growth.max(100)
-                        / 1000,
-                )
+                let per_bill = i128::from(self.company.vendors.bills_per_month.0.max(100));
+                let growth = i128::from(self.pacing.growth_ppm(offset));
+                let jitter = i128::from(between(rng, 60, 140));
+                // i128: at the size limits this product exceeds i64.
+                let amount =
+                    i128::from(budget.0) * 1000 / per_bill * jitter / 100 * growth / 1_000_000;
+                Money(amount.min(i128::from(i64::MAX / 4)) as i64)
             }
         };
         Money((raw.0 / 100).max(5) * 100)

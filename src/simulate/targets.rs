@@ -151,7 +151,10 @@ pub fn achieved(
     let days = |balances: Vec<Money>, flows: &[Money]| {
         let average: i64 = balances.iter().map(|m| m.0).sum::<i64>() / balances.len().max(1) as i64;
         let flow: i64 = flows.iter().map(|m| m.0).sum();
-        (flow > 0).then(|| average * 365 * 1000 / (flow * 12 / last as i64))
+        // i128: large but valid specs overflow i64 here.
+        let yearly_flow = i128::from(flow) * 12 / last as i128;
+        (flow > 0 && yearly_flow > 0)
+            .then(|| (i128::from(average) * 365 * 1000 / yearly_flow) as i64)
     };
     let receivables: Vec<Money> = month_ends[from..complete]
         .iter()

@@ -41,6 +41,9 @@ pub enum ExportError {
     #[error("--at {date} is before the scenario's first day {start}")]
     #[diagnostic(help("pass a date on or after {start}"))]
     BeforeWindow { date: NaiveDate, start: NaiveDate },
+    #[error("--at {date} is too far beyond the scenario's as_of")]
+    #[diagnostic(help("pass a date on or before {latest} (as_of plus three years)"))]
+    TooLate { date: NaiveDate, latest: NaiveDate },
 }
 
 fn inconsistent(what: impl Into<String>) -> ExportError {
@@ -139,6 +142,12 @@ impl Ledger {
         let moved;
         let scenario = match at {
             Some(date) if date < start => return Err(ExportError::BeforeWindow { date, start }),
+            Some(date) if date > scenario.calendar.latest() => {
+                return Err(ExportError::TooLate {
+                    date,
+                    latest: scenario.calendar.latest(),
+                });
+            }
             Some(date) => {
                 moved = scenario.moved_to(date);
                 &moved

@@ -31,6 +31,9 @@ pub enum PreviewError {
     #[error("--at {date} is before the scenario's first day {start}")]
     #[diagnostic(help("pass a date on or after {start}"))]
     BeforeWindow { date: NaiveDate, start: NaiveDate },
+    #[error("--at {date} is too far beyond the scenario's as_of")]
+    #[diagnostic(help("pass a date on or before {latest} (as_of plus three years)"))]
+    TooLate { date: NaiveDate, latest: NaiveDate },
 }
 
 /// An amount in minor units; serialised as a decimal string (`"1234.56"`) so
@@ -213,6 +216,12 @@ impl Preview {
         let moved;
         let scenario = match at {
             Some(date) if date < start => return Err(PreviewError::BeforeWindow { date, start }),
+            Some(date) if date > scenario.calendar.latest() => {
+                return Err(PreviewError::TooLate {
+                    date,
+                    latest: scenario.calendar.latest(),
+                });
+            }
             Some(date) if date != scenario.calendar.as_of => {
                 moved = scenario.moved_to(date);
                 &moved
