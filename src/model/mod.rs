@@ -374,6 +374,18 @@ impl Company {
     }
 }
 
+impl AccountKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            AccountKind::Asset => "asset",
+            AccountKind::Liability => "liability",
+            AccountKind::Equity => "equity",
+            AccountKind::Income => "income",
+            AccountKind::Expense => "expense",
+        }
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 7] = [
         Role::Owner,
@@ -402,7 +414,31 @@ impl Role {
     }
 }
 
+/// Why the books can't be shown as of a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveError {
+    /// The date is before the window's first day.
+    BeforeWindow { start: NaiveDate },
+    /// The date is further beyond `as_of` than time travel may go.
+    TooLate { latest: NaiveDate },
+}
+
 impl Scenario {
+    /// The scenario as of `date`, within the window start and
+    /// [`Calendar::latest`]: what previews and exports at a date simulate.
+    pub fn at(&self, date: NaiveDate) -> Result<Scenario, MoveError> {
+        let (start, latest) = (self.calendar.start(), self.calendar.latest());
+        if date < start {
+            Err(MoveError::BeforeWindow { start })
+        } else if date > latest {
+            Err(MoveError::TooLate { latest })
+        } else if date == self.calendar.as_of {
+            Ok(self.clone())
+        } else {
+            Ok(self.moved_to(date))
+        }
+    }
+
     /// The same scenario with `as_of` moved to `date` and the window start kept:
     /// what time travel compiles. Months may then exceed the spec's 18.
     pub fn moved_to(&self, date: NaiveDate) -> Scenario {

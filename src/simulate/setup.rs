@@ -160,13 +160,7 @@ pub fn industry_key(industry: Industry) -> &'static str {
 }
 
 pub fn account_kind_key(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::Asset => "asset",
-        AccountKind::Liability => "liability",
-        AccountKind::Equity => "equity",
-        AccountKind::Income => "income",
-        AccountKind::Expense => "expense",
-    }
+    kind.key()
 }
 
 pub fn tax_kind_key(kind: TaxKind) -> &'static str {

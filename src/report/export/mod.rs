@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use crate::model::MoveError;
 use crate::model::{Money, Scenario};
 use crate::simulate::{self, MonthEnd, Row, RowSink, Violation};
 
@@ -141,15 +142,11 @@ impl Ledger {
         let start = scenario.calendar.start();
         let moved;
         let scenario = match at {
-            Some(date) if date < start => return Err(ExportError::BeforeWindow { date, start }),
-            Some(date) if date > scenario.calendar.latest() => {
-                return Err(ExportError::TooLate {
-                    date,
-                    latest: scenario.calendar.latest(),
-                });
-            }
             Some(date) => {
-                moved = scenario.moved_to(date);
+                moved = scenario.at(date).map_err(|e| match e {
+                    MoveError::BeforeWindow { start } => ExportError::BeforeWindow { date, start },
+                    MoveError::TooLate { latest } => ExportError::TooLate { date, latest },
+                })?;
                 &moved
             }
             None => scenario,

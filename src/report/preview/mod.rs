@@ -16,6 +16,7 @@ mod table;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::model::MoveError;
 use crate::model::{AccountKind, Money, Scenario};
 use crate::simulate::{self, Aging, Violation};
 
@@ -215,18 +216,14 @@ impl Preview {
         let start = scenario.calendar.start();
         let moved;
         let scenario = match at {
-            Some(date) if date < start => return Err(PreviewError::BeforeWindow { date, start }),
-            Some(date) if date > scenario.calendar.latest() => {
-                return Err(PreviewError::TooLate {
-                    date,
-                    latest: scenario.calendar.latest(),
-                });
-            }
-            Some(date) if date != scenario.calendar.as_of => {
-                moved = scenario.moved_to(date);
+            Some(date) => {
+                moved = scenario.at(date).map_err(|e| match e {
+                    MoveError::BeforeWindow { start } => PreviewError::BeforeWindow { date, start },
+                    MoveError::TooLate { latest } => PreviewError::TooLate { date, latest },
+                })?;
                 &moved
             }
-            _ => scenario,
+            None => scenario,
         };
         let as_of = scenario.calendar.as_of;
         let mut collector = collect::Collector::new(start, scenario.calendar.months);
@@ -250,11 +247,5 @@ impl Preview {
 }
 
 pub(crate) fn kind_key(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::Asset => "asset",
-        AccountKind::Liability => "liability",
-        AccountKind::Equity => "equity",
-        AccountKind::Income => "income",
-        AccountKind::Expense => "expense",
-    }
+    kind.key()
 }
