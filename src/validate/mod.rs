@@ -49,8 +49,28 @@ pub fn compile(name: &str, text: &str) -> Result<Scenario, SpecErrors> {
         spec::parse(text, &mut problems)
             .and_then(|raw| scenario::scenario(&raw, text, &mut problems))
     };
-    match scenario {
-        Some(scenario) if problems.is_empty() => Ok(scenario),
+    finish(
+        scenario,
+        problems,
+        name,
+        text,
+        "spec",
+        "docs/scenario-reference.md",
+    )
+}
+
+/// The compiled value if no problem was found, else every problem, in
+/// reading order, as one diagnostic. Shared by specs and overlays.
+pub(crate) fn finish<T>(
+    value: Option<T>,
+    mut problems: Problems,
+    name: &str,
+    text: &str,
+    what: &str,
+    doc: &str,
+) -> Result<T, SpecErrors> {
+    match value {
+        Some(value) if problems.is_empty() => Ok(value),
         _ => {
             if problems.is_empty() {
                 // Unreachable by construction; kept so an error never comes
@@ -58,9 +78,9 @@ pub fn compile(name: &str, text: &str) -> Result<Scenario, SpecErrors> {
                 problems.report(
                     Kind::InvalidValue,
                     SourceSpan::new(0.into(), 0),
-                    "the spec could not be compiled",
+                    format!("the {what} could not be compiled"),
                     "here",
-                    "check the spec against docs/scenario-reference.md",
+                    format!("check the {what} against {doc}"),
                 );
             }
             // Reading order: structural and semantic problems interleave as

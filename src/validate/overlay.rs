@@ -5,7 +5,7 @@
 //! Invariant: a returned overlay names exactly one effect, every number is in
 //! range and the vendor category exists.
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 
 use super::choice::{choose, in_range};
 use crate::model::{CashCrunch, Money, Overlay, OverlayEffect, QuarterClose, SpendCategory};
@@ -88,31 +88,14 @@ pub fn compile_overlay(name: &str, text: &str) -> Result<Overlay, SpecErrors> {
             })
         })
     };
-    match overlay {
-        Some(overlay) if problems.is_empty() => Ok(overlay),
-        _ => {
-            if problems.is_empty() {
-                problems.report(
-                    Kind::InvalidValue,
-                    SourceSpan::new(0.into(), 0),
-                    "the overlay could not be compiled",
-                    "here",
-                    "check the overlay against docs/overlays-and-ticks.md",
-                );
-            }
-            problems.0.sort_by_key(|p| p.span.offset());
-            let shown = if text.len() > super::MAX_SPEC_BYTES {
-                String::new()
-            } else {
-                text.to_owned()
-            };
-            Err(SpecErrors {
-                name: name.to_owned(),
-                source_code: NamedSource::new(name, shown),
-                problems: problems.0,
-            })
-        }
-    }
+    super::finish(
+        overlay,
+        problems,
+        name,
+        text,
+        "overlay",
+        "docs/overlays-and-ticks.md",
+    )
 }
 
 fn overlay_name(name: &Spanned<String>, problems: &mut Problems) -> Option<String> {

@@ -55,12 +55,7 @@ fn render_company(out: &mut String, start: chrono::NaiveDate, company: &CompanyL
             string(&account.code)
         );
     }
-    let width = company
-        .accounts
-        .iter()
-        .map(|a| a.journal_name.len())
-        .max()
-        .unwrap_or(0);
+    let width = company.name_width();
     let currency = &company.currency;
     let assertions = company.assertions();
     let mut pending = assertions.iter().peekable();

@@ -50,12 +50,7 @@ fn render_company(out: &mut String, company: &CompanyLedger) {
             tag_value(&account.code)
         );
     }
-    let width = company
-        .accounts
-        .iter()
-        .map(|a| a.journal_name.len())
-        .max()
-        .unwrap_or(0);
+    let width = company.name_width();
     let currency = &company.currency;
     let assertions = company.assertions();
     let mut pending = assertions.iter().peekable();

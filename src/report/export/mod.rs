@@ -104,6 +104,15 @@ pub struct Assertion {
 }
 
 impl CompanyLedger {
+    /// Width of the longest journal account name, for aligned postings.
+    pub fn name_width(&self) -> usize {
+        self.accounts
+            .iter()
+            .map(|a| a.journal_name.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     fn account_with(&self, purpose: &str) -> Option<usize> {
         self.accounts
             .iter()
