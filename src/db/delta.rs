@@ -62,9 +62,6 @@ pub fn apply_delta(
         }
         let temp = crate::render::delta::temp_table(op, &block.table);
         copy::copy_block_into(&mut tx, block, &temp, progress)?;
-        if op == dump::Op::Upsert {
-            check_foreign_ids(&mut tx, &block.table, &block.columns, &temp)?;
-        }
         let changed = tx
             .execute(after[0].as_str(), &[])
             .map_err(|e| DbError::from_pg(&phase, e))?;
@@ -118,39 +115,6 @@ pub fn apply_delta(
         files_written: Vec::new(),
         duration_ms,
     })
-}
-
-/// An upserted id that belongs to another company's row would be skipped by
-/// the upsert's guard; refuse instead, so the tenant never ends up half-moved.
-fn check_foreign_ids(
-    tx: &mut postgres::Transaction<'_>,
-    table: &str,
-    columns: &[String],
-    temp: &str,
-) -> Result<(), DbError> {
-    if table == super::tables::COMPANIES
-        || columns.first().is_none_or(|c| c != "id")
-        || !columns.iter().any(|c| c == "company_id")
-    {
-        return Ok(());
-    }
-    let sql = format!(
-        "SELECT count(*) FROM {} t JOIN {temp} d ON t.id = d.id WHERE t.company_id <> d.company_id",
-        copy::quote_qualified(table)
-    );
-    let clashes: i64 = tx
-        .query_one(sql.as_str(), &[])
-        .map_err(|e| DbError::from_pg("checking the delta's ids", e))?
-        .get(0);
-    if clashes > 0 {
-        return Err(DbError::Refused {
-            message: format!(
-                "{clashes} row(s) of the delta for {table} have the id of another company's row"
-            ),
-            help: "the delta does not belong to this database; nothing was written".to_owned(),
-        });
-    }
-    Ok(())
 }
 
 /// Every company must be recorded in `applies_to`; returns the credential

@@ -4,7 +4,10 @@
 //! target's tenant tables. Output: whether any of the dump's companies already
 //! exists. Invariants: a company that exists and is not flagged `is_demo`
 //! stops everything with a refusal, and so does a dump table that is not a
-//! company-scoped table of the target, since its rows could not be scoped.
+//! company-scoped table of the target, since its rows could not be scoped, and
+//! so does a persona email that a user of another company already holds
+//! (`core.users.email` is unique across tenants, because logins are looked up
+//! by email before the tenant is known).
 
 use uuid::Uuid;
 
@@ -47,4 +50,31 @@ pub fn check_companies(tx: &mut postgres::Transaction<'_>, ids: &[Uuid]) -> Resu
         }
     }
     Ok(!rows.is_empty())
+}
+
+/// Refuses when a persona's email belongs to a user of a company outside the
+/// dump: loading it would fail on the unique email, or take that login over.
+pub fn check_emails(
+    tx: &mut postgres::Transaction<'_>,
+    emails: &[String],
+    ids: &[Uuid],
+) -> Result<(), DbError> {
+    let row = tx
+        .query_opt(
+            "SELECT email, company_id FROM core.users \
+             WHERE email = ANY($1) AND company_id <> ALL($2) ORDER BY email LIMIT 1",
+            &[&emails, &ids],
+        )
+        .map_err(|e| DbError::from_pg("checking the personas' emails", e))?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let email: String = row.get(0);
+    let holder: Uuid = row.get(1);
+    Err(DbError::Refused {
+        message: format!(
+            "persona email {email} is already used by a user of another company ({holder})"
+        ),
+        help: "emails are unique across tenants: give the persona another email in the spec (e.g. on the scenario's own demo domain), or remove that user from the other company. Nothing was written.".to_owned(),
+    })
 }

@@ -184,6 +184,8 @@ pub fn replace_tenant(
         lock::lock_companies(&mut tx, &ids)?;
         pause_point("locked");
         let existed = guard::check_companies(&mut tx, &ids)?;
+        let emails: Vec<String> = personas.iter().map(|p| p.email.clone()).collect();
+        guard::check_emails(&mut tx, &emails, &ids)?;
         let tenant = catalog::tenant_tables(&mut tx)?;
         guard::check_tables(&dump, &tenant)?;
 

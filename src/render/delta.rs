@@ -105,22 +105,23 @@ pub fn statements(op: Op, table: &str, columns: &[String]) -> (Vec<String>, Vec<
     let action = match op {
         Op::Upsert => {
             let conflict = if keyed {
+                // Tenant tables are keyed by (company_id, id): a row with the
+                // same id in another company is a different row, never taken over.
+                let key: &[&str] = if columns.iter().any(|c| c == "company_id") {
+                    &["company_id", "id"]
+                } else {
+                    &["id"]
+                };
                 let sets: Vec<String> = columns
                     .iter()
-                    .skip(1)
-                    .filter(|c| !is_kept_column(table, c))
+                    .filter(|c| !key.contains(&c.as_str()) && !is_kept_column(table, c))
                     .map(|c| format!("{c} = EXCLUDED.{c}"))
                     .collect();
-                // A row with the same id in another company is never taken over.
-                let guard = if table == "core.companies" {
-                    String::new()
-                } else {
-                    format!(" WHERE {table}.company_id = EXCLUDED.company_id")
-                };
+                let key = key.join(", ");
                 if sets.is_empty() {
-                    "ON CONFLICT (id) DO NOTHING".to_owned()
+                    format!("ON CONFLICT ({key}) DO NOTHING")
                 } else {
-                    format!("ON CONFLICT (id) DO UPDATE SET {}{guard}", sets.join(", "))
+                    format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
                 }
             } else {
                 "ON CONFLICT DO NOTHING".to_owned()
@@ -520,7 +521,9 @@ mod tests {
         ));
         assert!(delta.contains("FROM stdin;\nu3\tc\tCy\t\\N\n\\.\nDELETE FROM core.users WHERE (id, company_id) IN (SELECT id, company_id FROM pg_temp.delta_remove__core__users);\n"));
         // The credential column is never overwritten by an upsert.
-        assert!(delta.contains("ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, name = EXCLUDED.name WHERE core.users.company_id = EXCLUDED.company_id;\n"));
+        assert!(
+            delta.contains("ON CONFLICT (company_id, id) DO UPDATE SET name = EXCLUDED.name;\n")
+        );
         assert!(!delta.contains("core.companies"));
     }
 
