@@ -318,6 +318,7 @@ fn summary_json(outcome: &Outcome) -> String {
         "audit_id": outcome.audit_id,
         "files_written": outcome.files_written,
         "duration_ms": outcome.duration_ms,
+        "server": outcome.server,
     })
     .to_string()
 }

@@ -35,7 +35,7 @@ pub fn apply_delta(
     };
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
     let ids = dump.header.company_ids();
-    let mut client = super::connect::connect(url)?;
+    let (mut client, server) = super::connect::connect(url)?;
     progress.phase("begin");
     let mut tx = client
         .transaction()
@@ -117,6 +117,7 @@ pub fn apply_delta(
         audit_id: Some(audit_id),
         files_written: Vec::new(),
         duration_ms,
+        server,
     })
 }
 

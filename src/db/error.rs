@@ -20,6 +20,12 @@ pub enum DbError {
     ))]
     Connect { target: String, message: String },
 
+    #[error("refused the connection string before connecting: {message}")]
+    #[diagnostic(help(
+        "write it as psql accepts it: postgresql://user@host:port/db?key=value or host=… port=… dbname=… user=…; see \"Connection strings\" in docs/load-and-reset.md"
+    ))]
+    ConnectionString { message: String },
+
     #[error("lost the connection to PostgreSQL while {phase}: {message}")]
     #[diagnostic(help(
         "nothing was committed, so the tenant is exactly as it was; run the command again once the server is reachable"
@@ -59,7 +65,7 @@ impl DbError {
         match self {
             DbError::Refused { .. } => EXIT_REFUSED,
             DbError::Dump(e) if e.is_refusal() => EXIT_REFUSED,
-            DbError::Dump(_) => 1,
+            DbError::Dump(_) | DbError::ConnectionString { .. } => 1,
             _ => 3,
         }
     }

@@ -137,6 +137,8 @@ pub struct Outcome {
     pub audit_id: Option<i64>,
     pub files_written: Vec<std::path::PathBuf>,
     pub duration_ms: u64,
+    /// The server the run was connected to.
+    pub server: super::connect::Server,
 }
 
 pub fn replace_tenant(
@@ -160,7 +162,7 @@ pub fn replace_tenant(
     let state = dump::base_state(&dump, &dump_sha256);
     let ids = dump.header.company_ids();
     let personas = credentials::personas(&dump);
-    let mut client = super::connect::connect(url)?;
+    let (mut client, server) = super::connect::connect(url)?;
 
     // bcrypt at Laravel's cost is the slowest step for a small tenant, so the
     // hashing runs on other cores while the database deletes and copies.
@@ -260,6 +262,7 @@ pub fn replace_tenant(
             audit_id,
             files_written,
             duration_ms,
+            server: server.clone(),
         })
     })
 }
