@@ -86,7 +86,7 @@ fn restore(
             let deleted = merge::delete_all(tx, tenant, ids)?;
             pause_point("deleted");
             progress.phase("copying");
-            progress.set_total(dump.total_rows());
+            progress.add_total(dump.total_rows());
             let written = copy::copy_blocks(tx, &dump.blocks, progress)?;
             pause_point("copied");
             Ok((Strategy::Full, Written { deleted, written }))
@@ -277,7 +277,7 @@ fn bring_to_snapshot(
     existed: bool,
     progress: &Progress,
 ) -> Result<Plan, DbError> {
-    progress.set_total(dump.total_rows());
+    progress.add_total(dump.total_rows());
     if !existed {
         progress.phase("copying");
         pause_point("deleted");
