@@ -392,3 +392,27 @@ fn the_shipped_dump_loads_and_resets_to_the_same_contents() {
     assert_eq!(reset["tester_changes"], serde_json::json!({}));
     assert_eq!(db.tenant_checksum(&company, false), before);
 }
+
+#[test]
+fn load_without_user_records_the_os_user_name_not_unknown() {
+    let db = TestDb::new();
+    db.apply_schema();
+    let out = support::demoforge_cmd(&[
+        "load",
+        fixture_dump().to_str().unwrap(),
+        "--database-url",
+        &db.url,
+    ])
+    .env_remove("USER")
+    .output()
+    .unwrap();
+    assert_success(&out, "load without $USER");
+    let operator: String = db
+        .client()
+        .query_one("SELECT operator FROM demoforge.audit_log", &[])
+        .unwrap()
+        .get(0);
+    let whoami = std::process::Command::new("whoami").output().unwrap();
+    assert_eq!(operator, String::from_utf8_lossy(&whoami.stdout).trim());
+    assert_ne!(operator, "unknown");
+}

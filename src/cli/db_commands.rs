@@ -126,16 +126,29 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         Ok(bytes) => bytes,
         Err(report) => return report_failure(args.tenant.json, exit::INVALID_INPUT, report),
     };
-    let operator = args
-        .tenant
-        .operator
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let Some(operator) = load_operator(&args.tenant) else {
+        let report = miette::miette!(
+            help = "pass --operator NAME (or set DEMOFORGE_OPERATOR); it goes into the audit log",
+            "cannot tell who runs this load: $USER is unset and this user id has no name"
+        );
+        return report_failure(args.tenant.json, exit::INVALID_INPUT, report);
+    };
     if crate::db::dump::parse(&bytes).is_ok_and(|d| d.delta.is_some()) {
         return run_delta(&args.tenant, &bytes, &operator);
     }
     run_replace(&args.tenant, &bytes, Action::Load, operator, false)
+}
+
+/// `--operator`, else `$USER`, else the OS user name (getuid and the
+/// password database, as `whoami`); never a made-up name.
+fn load_operator(tenant: &TenantArgs) -> Option<String> {
+    let nonblank = |s: &String| !s.trim().is_empty();
+    tenant
+        .operator
+        .clone()
+        .filter(nonblank)
+        .or_else(|| std::env::var("USER").ok().filter(nonblank))
+        .or_else(crate::db::os_user_name)
 }
 
 /// `load DELTA`: applies a delta dump on top of the state it was built from.
@@ -318,6 +331,7 @@ fn summary_json(outcome: &Outcome) -> String {
         "audit_id": outcome.audit_id,
         "files_written": outcome.files_written,
         "duration_ms": outcome.duration_ms,
+        "server": outcome.server,
     })
     .to_string()
 }

@@ -48,6 +48,10 @@ fn install_report_hook() {
                 .color(colour)
                 .unicode(colour)
                 .width(100)
+                // Paths, URLs and state strings (`slug@2026-01-31#…`) stay on
+                // one line: wrap only at spaces, never inside a word.
+                .break_words(false)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .build(),
         )
     }));

@@ -5,7 +5,14 @@
 //! in the target folder ([`CredentialOutputs::stage`]) and renamed into place
 //! only after the database transaction commits ([`Staged::publish`]), so a
 //! failed reset never replaces working credentials with ones the database
-//! does not hold; staged files that are not published are removed.
+//! does not hold; staged files that are not published are removed, also when
+//! publishing fails half-way.
+//!
+//! Before anything irreversible, [`CredentialOutputs::check`] verifies every
+//! output path (the file is not a folder and its folder exists and is
+//! writable; the Postman folder is a folder, or can be created, and is
+//! writable), and removes `.NAME.tmp-PID` files left by killed runs whose
+//! process no longer exists.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -41,6 +48,23 @@ impl CredentialOutputs {
         self.file.is_none() && self.postman_dir.is_none()
     }
 
+    /// Run before connecting: a path that cannot be written is refused while
+    /// the old credentials still work.
+    pub fn check(&self) -> Result<(), DbError> {
+        if let Some(path) = &self.file {
+            check_file_path(path)?;
+            remove_stale_temps(&folder_of(path), |name| {
+                path.file_name()
+                    .is_some_and(|own| name == format!(".{}", own.to_string_lossy()))
+            });
+        }
+        if let Some(dir) = &self.postman_dir {
+            check_dir_path(dir)?;
+            remove_stale_temps(dir, |name| name.ends_with(".postman_environment.json"));
+        }
+        Ok(())
+    }
+
     pub fn stage(&self, meta: &FileMeta<'_>, issued: &[Issued]) -> Result<Staged, DbError> {
         let mut staged = Staged { moves: Vec::new() };
         if let Some(path) = &self.file {
@@ -64,18 +88,23 @@ impl CredentialOutputs {
 impl Staged {
     fn add(&mut self, path: &Path, body: &serde_json::Value) -> Result<(), DbError> {
         let temp = temp_path(path);
-        write_private(&temp, body)?;
+        if let Err(e) = write_private(&temp, body) {
+            // A half-written temp file is plaintext too.
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
         self.moves.push((temp, path.to_path_buf()));
         Ok(())
     }
 
-    /// Renames every staged file into place; returns the final paths.
+    /// Renames every staged file into place; returns the final paths. On a
+    /// failure the files not yet renamed are removed (by `Drop`).
     pub fn publish(mut self) -> Result<Vec<PathBuf>, DbError> {
-        let moves = std::mem::take(&mut self.moves);
         let mut done = Vec::new();
-        for (temp, path) in moves {
-            std::fs::rename(&temp, &path).map_err(|e| write_error(&path, e))?;
-            done.push(path);
+        while !self.moves.is_empty() {
+            let (temp, path) = &self.moves[0];
+            std::fs::rename(temp, path).map_err(|e| write_error(path, e))?;
+            done.push(self.moves.remove(0).1);
         }
         Ok(done)
     }
@@ -87,6 +116,102 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(temp);
         }
     }
+}
+
+/// `name` alone means the current folder.
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn refuse(path: &Path, message: &str) -> DbError {
+    DbError::Refused {
+        message: format!("cannot write credentials to {}: {message}", path.display()),
+        help: "pass a file path in an existing folder this user can write; nothing was written and the old credentials still work".to_owned(),
+    }
+}
+
+fn check_file_path(path: &Path) -> Result<(), DbError> {
+    if path.is_dir() {
+        return Err(refuse(path, "it is a folder"));
+    }
+    if path.file_name().is_none() {
+        return Err(refuse(path, "it names no file"));
+    }
+    let folder = folder_of(path);
+    if !folder.is_dir() {
+        return Err(refuse(
+            path,
+            &format!("the folder {} does not exist", folder.display()),
+        ));
+    }
+    check_writable(&folder).map_err(|m| refuse(path, &m))
+}
+
+/// The folder may not exist yet (it is created), but its nearest existing
+/// ancestor must be a writable folder.
+fn check_dir_path(dir: &Path) -> Result<(), DbError> {
+    let mut existing = dir.to_path_buf();
+    while !existing.exists() {
+        existing = folder_of(&existing);
+    }
+    if !existing.is_dir() {
+        return Err(refuse(
+            dir,
+            &format!("{} is not a folder", existing.display()),
+        ));
+    }
+    check_writable(&existing).map_err(|m| refuse(dir, &m))
+}
+
+/// Creates and removes a probe file: permission bits, read-only mounts and
+/// ACLs all show up, which `access(2)` alone would not promise.
+fn check_writable(folder: &Path) -> Result<(), String> {
+    let probe = folder.join(format!(".demoforge-probe-{}", std::process::id()));
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&probe);
+    match created {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "the folder {} is not writable ({e})",
+            folder.display()
+        )),
+    }
+}
+
+/// Removes `<prefix>.tmp-<pid>` files in `folder` whose process is gone and
+/// whose prefix `owned` accepts. Best effort: a file that cannot be removed
+/// is left for the operator.
+fn remove_stale_temps(folder: &Path, owned: impl Fn(&str) -> bool) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((prefix, pid)) = name.rsplit_once(".tmp-") else {
+            continue;
+        };
+        let dead = pid
+            .parse::<i32>()
+            .is_ok_and(|p| p > 0 && !process_exists(p));
+        if dead && prefix.starts_with('.') && owned(prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn process_exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence and permission.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

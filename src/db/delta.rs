@@ -8,6 +8,9 @@
 //! delta's `applies-to` state, or nothing is written (exit code 4). The rows,
 //! the new state (`results-in`) and the audit row commit together, so a delta
 //! applied twice is refused by the same rule. Credentials are left as they are.
+//! A refusal names the situation ([`explain`]): already applied, an overlay
+//! that must come first, a tenant past or behind the delta's week, another
+//! base build; with the fix for that situation.
 
 use std::time::Instant;
 
@@ -35,7 +38,7 @@ pub fn apply_delta(
     };
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
     let ids = dump.header.company_ids();
-    let mut client = super::connect::connect(url)?;
+    let (mut client, server) = super::connect::connect(url)?;
     progress.phase("begin");
     let mut tx = client
         .transaction()
@@ -43,13 +46,13 @@ pub fn apply_delta(
     progress.phase("locking");
     lock::lock_companies(&mut tx, &ids)?;
     if !guard::check_companies(&mut tx, &ids)? {
-        return Err(not_in_state(&delta.applies_to, "the tenant does not exist"));
+        return Err(refusal(explain(None, &delta.applies_to, &delta.results_in)));
     }
-    let credential_mode = check_state(&mut tx, &ids, &delta.applies_to)?;
+    let credential_mode = check_state(&mut tx, &ids, &delta)?;
     let tenant = catalog::tenant_tables(&mut tx)?;
     guard::check_tables(&dump, &tenant)?;
 
-    progress.set_total(dump.total_rows());
+    progress.add_total(dump.total_rows());
     progress.phase("applying");
     let (mut deleted, mut written) = (0, 0);
     for block in &dump.blocks {
@@ -114,6 +117,7 @@ pub fn apply_delta(
         audit_id: Some(audit_id),
         files_written: Vec::new(),
         duration_ms,
+        server,
     })
 }
 
@@ -122,7 +126,7 @@ pub fn apply_delta(
 fn check_state(
     tx: &mut postgres::Transaction<'_>,
     ids: &[uuid::Uuid],
-    applies_to: &str,
+    delta: &dump::DeltaInfo,
 ) -> Result<String, DbError> {
     let mut mode = String::new();
     for id in ids {
@@ -136,21 +140,187 @@ fn check_state(
             Some(row) => (row.get(0), row.get(1)),
             None => (None, String::new()),
         };
-        if state.as_deref() != Some(applies_to) {
-            let current = state.unwrap_or_else(|| "unknown".to_owned());
-            return Err(not_in_state(
-                applies_to,
-                &format!("company {id} is in state {current}"),
-            ));
+        if state.as_deref() != Some(delta.applies_to.as_str()) {
+            let current = Some(state.as_deref().unwrap_or(""));
+            let (message, help) = explain(current, &delta.applies_to, &delta.results_in);
+            return Err(refusal((format!("company {id}: {message}"), help)));
         }
         mode = credential_mode;
     }
     Ok(mode)
 }
 
-fn not_in_state(applies_to: &str, why: &str) -> DbError {
+fn refusal((message, help): (String, String)) -> DbError {
     DbError::Refused {
-        message: format!("the delta applies to state {applies_to}, but {why}"),
-        help: "load or reset the base dump the delta was built from (generated/<scenario>/base-demo.sql), then apply the delta once. Nothing was written.".to_owned(),
+        message,
+        help: format!("{help}. Nothing was written."),
+    }
+}
+
+/// A state string split into its base (`scenario@as_of#hash`) and overlays.
+struct State<'a> {
+    scenario: &'a str,
+    as_of: &'a str,
+    hash: &'a str,
+    overlays: Vec<&'a str>,
+}
+
+fn split_state(text: &str) -> State<'_> {
+    let mut parts = text.split('+');
+    let base = parts.next().unwrap_or("");
+    let (scenario, rest) = base.split_once('@').unwrap_or((base, ""));
+    let (as_of, hash) = rest.split_once('#').unwrap_or((rest, ""));
+    State {
+        scenario,
+        as_of,
+        hash,
+        overlays: parts.collect(),
+    }
+}
+
+/// The refusal's message and fix for a tenant at `current` (`None`: no
+/// tenant; empty: no recorded state) and a delta from `applies_to` to
+/// `results_in`. States are quoted whole, so they are never cut mid-token.
+pub fn explain(current: Option<&str>, applies_to: &str, results_in: &str) -> (String, String) {
+    let needs = format!("the delta applies to state {applies_to}");
+    let Some(current) = current else {
+        return (
+            format!("the tenant does not exist in this database; {needs}"),
+            "check --database-url, then load or reset the base dump the delta was built from (generated/<scenario>/base-demo.sql) and apply the delta once".to_owned(),
+        );
+    };
+    if current.is_empty() {
+        return (
+            format!(
+                "the tenant has no recorded state (loaded before states were recorded); {needs}"
+            ),
+            "reset the tenant to the base dump the delta was built from, then apply the delta"
+                .to_owned(),
+        );
+    }
+    if current == results_in {
+        return (
+            format!(
+                "this delta was already applied: the tenant is at state {current}, which is what it results in ({needs})"
+            ),
+            "nothing to do; to apply it again, reset the tenant to the base dump first".to_owned(),
+        );
+    }
+    let (have, want) = (split_state(current), split_state(applies_to));
+    let situation = format!("the tenant is at state {current}, but {needs}");
+    let help = if have.scenario != want.scenario {
+        format!(
+            "the tenant is scenario {}, the delta is for {}: check --database-url and the delta file",
+            have.scenario, want.scenario
+        )
+    } else if have.hash != want.hash {
+        "the tenant was loaded from another build of the base dump (the hash after # differs): rebuild the delta from the spec and templates that built the tenant, or reset the tenant to this spec's base dump and apply the delta".to_owned()
+    } else if have.as_of != want.as_of {
+        week_help(&have, &want)
+    } else {
+        overlay_help(&have.overlays, &want.overlays)
+    };
+    (situation, help)
+}
+
+fn week_help(have: &State<'_>, want: &State<'_>) -> String {
+    if have.as_of < want.as_of {
+        format!(
+            "the tenant's books end on {}, the delta starts from {}: apply the ticks for the weeks in between first, in order",
+            have.as_of, want.as_of
+        )
+    } else {
+        format!(
+            "the tenant's books already end on {}, after the {} this delta starts from: it was applied or overtaken; reset to the base dump to start over",
+            have.as_of, want.as_of
+        )
+    }
+}
+
+fn overlay_help(have: &[&str], want: &[&str]) -> String {
+    let after = |names: &[&str]| -> String {
+        names
+            .iter()
+            .map(|n| format!("--after {n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if want.starts_with(have) {
+        format!(
+            "overlay {} must come first: apply its overlay delta, or rebuild this delta {}",
+            want[have.len()..].join(", then "),
+            if have.is_empty() {
+                "without --after".to_owned()
+            } else {
+                format!("with {}", after(have))
+            }
+        )
+    } else if have.starts_with(want) {
+        format!(
+            "the tenant already has overlay {}: rebuild this delta with {}",
+            have[want.len()..].join(" and "),
+            after(have)
+        )
+    } else {
+        format!(
+            "the tenant has overlays [{}], the delta expects [{}]: rebuild it with {}, or reset the tenant and apply the overlays in order",
+            have.join(", "),
+            want.join(", "),
+            after(have)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    const BASE: &str = "acme@2026-01-31#0123456789abcdef";
+
+    fn help(current: Option<&str>, applies_to: &str, results_in: &str) -> String {
+        let (message, help) = explain(current, applies_to, results_in);
+        assert!(
+            message.contains(&format!("applies to state {applies_to}")),
+            "{message}"
+        );
+        help
+    }
+
+    #[test]
+    fn each_refusal_names_its_situation_and_fix() {
+        let twice = explain(Some(&format!("{BASE}+a")), BASE, &format!("{BASE}+a"));
+        assert!(twice.0.contains("already applied"), "{twice:?}");
+        assert!(twice.1.starts_with("nothing to do"), "{twice:?}");
+
+        let h = help(Some(BASE), &format!("{BASE}+a+b"), &format!("{BASE}+a+b+c"));
+        assert!(h.starts_with("overlay a, then b must come first"), "{h}");
+        assert!(h.contains("without --after"), "{h}");
+
+        let h = help(Some(&format!("{BASE}+a")), BASE, &format!("{BASE}+b"));
+        assert!(
+            h.contains("already has overlay a: rebuild this delta with --after a"),
+            "{h}"
+        );
+
+        let h = help(
+            Some(&format!("{BASE}+b")),
+            &format!("{BASE}+a"),
+            &format!("{BASE}+a+c"),
+        );
+        assert!(h.contains("[b], the delta expects [a]"), "{h}");
+
+        let later = "acme@2026-02-07#0123456789abcdef";
+        let h = help(Some(BASE), later, "acme@2026-02-14#0123456789abcdef");
+        assert!(h.contains("weeks in between"), "{h}");
+        let h = help(Some("acme@2026-02-14#0123456789abcdef"), later, "x");
+        assert!(h.contains("already end on 2026-02-14"), "{h}");
+
+        let h = help(Some("acme@2026-01-31#ffffffffffffffff"), BASE, "x");
+        assert!(h.contains("another build of the base dump"), "{h}");
+        let h = help(Some("other@2026-01-31#0123456789abcdef"), BASE, "x");
+        assert!(h.contains("scenario other"), "{h}");
+
+        assert!(help(None, BASE, "x").contains("load or reset the base dump"));
+        assert!(explain(Some(""), BASE, "x").0.contains("no recorded state"));
     }
 }

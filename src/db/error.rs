@@ -20,6 +20,12 @@ pub enum DbError {
     ))]
     Connect { target: String, message: String },
 
+    #[error("refused the connection string before connecting: {message}")]
+    #[diagnostic(help(
+        "write it as psql accepts it: postgresql://user@host:port/db?key=value or host=… port=… dbname=… user=…; see \"Connection strings\" in docs/load-and-reset.md"
+    ))]
+    ConnectionString { message: String },
+
     #[error("lost the connection to PostgreSQL while {phase}: {message}")]
     #[diagnostic(help(
         "nothing was committed, so the tenant is exactly as it was; run the command again once the server is reachable"
@@ -59,7 +65,7 @@ impl DbError {
         match self {
             DbError::Refused { .. } => EXIT_REFUSED,
             DbError::Dump(e) if e.is_refusal() => EXIT_REFUSED,
-            DbError::Dump(_) => 1,
+            DbError::Dump(_) | DbError::ConnectionString { .. } => 1,
             _ => 3,
         }
     }
@@ -83,18 +89,7 @@ impl DbError {
                 message,
             };
         }
-        let help = match e.code() {
-            Some(c) if *c == SqlState::UNDEFINED_TABLE || *c == SqlState::INVALID_SCHEMA_NAME => {
-                "the reference schema or the demoforge bookkeeping tables are missing; run `demoforge schema --apply` first"
-            }
-            Some(c) if *c == SqlState::UNIQUE_VIOLATION => {
-                "a row in the dump collides with a row of another company (for example a user's email); nothing was committed"
-            }
-            Some(c) if c.code().starts_with("23") => {
-                "the dump does not fit the schema's constraints; rebuild it with the same demoforge version as the schema"
-            }
-            _ => "nothing was committed; the tenant is as it was",
-        };
+        let help = help_for(&e, phase);
         DbError::Query {
             phase: phase.to_owned(),
             message,
@@ -109,6 +104,75 @@ impl DbError {
     }
 }
 
+/// What most likely caused a failed statement, and what to do about it.
+fn help_for(e: &postgres::Error, phase: &str) -> String {
+    use postgres::error::SqlState;
+    let Some(code) = e.code() else {
+        return NOTHING_COMMITTED.to_owned();
+    };
+    let db = e.as_db_error();
+    let constraint = db.and_then(|d| d.constraint()).unwrap_or("(unnamed)");
+    let table = db
+        .map(|d| match (d.schema(), d.table()) {
+            (Some(schema), Some(table)) => format!("{schema}.{table}"),
+            (_, Some(table)) => table.to_owned(),
+            _ => "a tenant table".to_owned(),
+        })
+        .unwrap_or_else(|| "a tenant table".to_owned());
+    if *code == SqlState::UNDEFINED_TABLE || *code == SqlState::INVALID_SCHEMA_NAME {
+        "the reference schema or the demoforge bookkeeping tables are missing; run `demoforge schema --apply` first".to_owned()
+    } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+        format!(
+            "the database role lacks {}; grant it as in docs/runbooks/demo-tenant.md, section \"Least-privilege role\". {NOTHING_COMMITTED}",
+            missing_privilege(db.map_or("", |d| d.message()), phase)
+        )
+    } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        format!(
+            "constraint {constraint} on {table}: a row still points at one the reset replaces, most likely one the application wrote to the demo tenant during the reset, or a table without company_id that references tenant rows. {NOTHING_COMMITTED}; run the reset again"
+        )
+    } else if *code == SqlState::UNIQUE_VIOLATION {
+        format!(
+            "constraint {constraint} on {table}: another tenant (a live company) already holds a value the snapshot needs, for example a persona's email or a demo id. {NOTHING_COMMITTED}; find the row with the value in the message"
+        )
+    } else if code.code().starts_with("23") {
+        format!(
+            "constraint {constraint} on {table} rejected a row: the target's schema differs from the reference schema the dump was built for (check `demoforge schema --apply` and the application's own constraints). {NOTHING_COMMITTED}"
+        )
+    } else {
+        NOTHING_COMMITTED.to_owned()
+    }
+}
+
+const NOTHING_COMMITTED: &str = "nothing was committed; the tenant is as it was";
+
+/// `permission denied for schema core` becomes `USAGE on schema core`; for a
+/// table, the privilege the failed step needed.
+fn missing_privilege(message: &str, phase: &str) -> String {
+    let object = message
+        .strip_prefix("permission denied for ")
+        .unwrap_or("")
+        .to_owned();
+    match object.split_once(' ') {
+        Some(("schema" | "sequence", _)) => format!("USAGE on {object}"),
+        Some(("table" | "relation", name)) => {
+            let privilege = if phase.contains("delet") {
+                "DELETE"
+            } else if phase.contains("changed") || phase.contains("credential") {
+                "UPDATE"
+            } else if phase.contains("lock") {
+                "UPDATE (row locks)"
+            } else if phase.contains("cop") || phase.contains("restor") || phase.contains("audit") {
+                "INSERT"
+            } else {
+                "SELECT"
+            };
+            format!("{privilege} on table {name}")
+        }
+        Some(_) => format!("a privilege ({message})"),
+        None => "a privilege".to_owned(),
+    }
+}
+
 /// The server's message and detail when there is one, else the driver's text.
 fn describe(e: &postgres::Error) -> String {
     match e.as_db_error() {
@@ -120,5 +184,44 @@ fn describe(e: &postgres::Error) -> String {
             Some(source) => format!("{e}: {source}"),
             None => e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_privilege;
+
+    #[test]
+    fn a_permission_failure_names_the_missing_privilege() {
+        let cases = [
+            (
+                "permission denied for schema core",
+                "x",
+                "USAGE on schema core",
+            ),
+            (
+                "permission denied for sequence audit_log_id_seq",
+                "writing the audit row",
+                "USAGE on sequence audit_log_id_seq",
+            ),
+            (
+                "permission denied for table users",
+                "deleting the tenant's rows from core.users",
+                "DELETE on table users",
+            ),
+            (
+                "permission denied for table invoices",
+                "restoring changed rows of sales.invoices",
+                "UPDATE on table invoices",
+            ),
+            (
+                "permission denied for table loads",
+                "reading the tenant's state",
+                "SELECT on table loads",
+            ),
+        ];
+        for (message, phase, expected) in cases {
+            assert_eq!(missing_privilege(message, phase), expected, "{message}");
+        }
     }
 }

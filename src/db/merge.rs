@@ -14,12 +14,18 @@
 //! a new invoice reusing the number of one they renamed); the caller runs the
 //! merge in a savepoint and falls back to [`replace_all`], which deletes the
 //! whole tenant and copies the snapshot in.
+//!
+//! Both first lock `FOR UPDATE`, parents first, every row they will delete
+//! from a table some foreign key references ([`lock_deletions`]), so rows the
+//! application inserts meanwhile (API tokens, sessions) cannot make a delete
+//! fail; see `lock.rs` for the PostgreSQL semantics this relies on.
 
 use uuid::Uuid;
 
 use super::catalog::TenantTable;
 use super::copy::{quote, quote_qualified};
 use super::error::DbError;
+use super::lock;
 use super::snapshot::{Snapshot, Staged, TesterChanges};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -38,6 +44,11 @@ pub fn merge(
     changes: &TesterChanges,
     ids: &[Uuid],
 ) -> Result<Written, DbError> {
+    lock_deletions(tx, tenant, ids, |table| match snapshot.get(&table.name) {
+        Some(_) if changes.get(&table.name).is_none_or(|c| c.added == 0) => None,
+        Some(s) => Some(format!("{} AND {}", s.scope("l"), not_in_snapshot(s))),
+        None => Some(scope(table)),
+    })?;
     let mut counts = Written::default();
     for staged in &snapshot.tables {
         let Some(change) = changes.get(&staged.table) else {
@@ -114,13 +125,10 @@ fn delete_extra(
         let sql = match snapshot.get(&table.name) {
             Some(_) if added == 0 => continue,
             Some(s) => format!(
-                "DELETE FROM {live} l WHERE {scope} AND NOT EXISTS \
-                 (SELECT 1 FROM {temp} s WHERE {sk} = {lk})",
-                live = s.live(),
-                scope = s.scope("l"),
-                temp = s.temp,
-                sk = s.key("s"),
-                lk = s.key("l"),
+                "DELETE FROM {} l WHERE {} AND {}",
+                s.live(),
+                s.scope("l"),
+                not_in_snapshot(s)
             ),
             None => scoped_delete(table),
         };
@@ -131,12 +139,45 @@ fn delete_extra(
     Ok(deleted)
 }
 
+/// Live rows (alias `l`) that the staged snapshot does not have.
+fn not_in_snapshot(s: &Staged) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM {} s WHERE {} = {})",
+        s.temp,
+        s.key("s"),
+        s.key("l")
+    )
+}
+
+fn scope(table: &TenantTable) -> String {
+    format!("l.{} = ANY($1)", quote(table.company_column))
+}
+
 fn scoped_delete(table: &TenantTable) -> String {
     format!(
-        "DELETE FROM {} WHERE {} = ANY($1)",
+        "DELETE FROM {} l WHERE {}",
         quote_qualified(&table.name),
-        quote(table.company_column)
+        scope(table)
     )
+}
+
+/// Parents first, so the lock order matches the foreign keys' direction and
+/// two lockers of the same rows queue instead of deadlocking. `rows` gives
+/// the filter (alias `l`, `$1` = company ids) of the rows to be deleted, or
+/// `None` when none will be.
+fn lock_deletions(
+    tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
+    ids: &[Uuid],
+    rows: impl Fn(&TenantTable) -> Option<String>,
+) -> Result<(), DbError> {
+    let referenced = lock::referenced_tables(tx)?;
+    for table in tenant.iter().filter(|t| referenced.contains(&t.name)) {
+        if let Some(filter) = rows(table) {
+            lock::lock_rows(tx, &quote_qualified(&table.name), &filter, ids)?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes every row of the companies, children first; the caller then
@@ -146,6 +187,7 @@ pub fn delete_all(
     tenant: &[TenantTable],
     ids: &[Uuid],
 ) -> Result<u64, DbError> {
+    lock_deletions(tx, tenant, ids, |table| Some(scope(table)))?;
     let mut deleted = 0;
     for table in tenant.iter().rev() {
         deleted += tx.execute(&scoped_delete(table), &[&ids]).map_err(|e| {

@@ -32,7 +32,7 @@ pub mod test_hook;
 
 pub use bookkeeping::BOOKKEEPING_SQL;
 pub use catalog::{TenantTable, tenant_tables};
-pub use connect::connect;
+pub use connect::{Server, connect, os_user_name};
 pub use credentials::{DEFAULT_BCRYPT_COST, Policy, Secret, Source};
 pub use credentials_file::CredentialOutputs;
 pub use delta::apply_delta;

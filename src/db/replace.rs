@@ -86,7 +86,7 @@ fn restore(
             let deleted = merge::delete_all(tx, tenant, ids)?;
             pause_point("deleted");
             progress.phase("copying");
-            progress.set_total(dump.total_rows());
+            progress.add_total(dump.total_rows());
             let written = copy::copy_blocks(tx, &dump.blocks, progress)?;
             pause_point("copied");
             Ok((Strategy::Full, Written { deleted, written }))
@@ -137,6 +137,8 @@ pub struct Outcome {
     pub audit_id: Option<i64>,
     pub files_written: Vec<std::path::PathBuf>,
     pub duration_ms: u64,
+    /// The server the run was connected to.
+    pub server: super::connect::Server,
 }
 
 pub fn replace_tenant(
@@ -160,7 +162,8 @@ pub fn replace_tenant(
     let state = dump::base_state(&dump, &dump_sha256);
     let ids = dump.header.company_ids();
     let personas = credentials::personas(&dump);
-    let mut client = super::connect::connect(url)?;
+    options.outputs.check()?;
+    let (mut client, server) = super::connect::connect(url)?;
 
     // bcrypt at Laravel's cost is the slowest step for a small tenant, so the
     // hashing runs on other cores while the database deletes and copies.
@@ -262,6 +265,7 @@ pub fn replace_tenant(
             audit_id,
             files_written,
             duration_ms,
+            server: server.clone(),
         })
     })
 }
@@ -275,7 +279,7 @@ fn bring_to_snapshot(
     existed: bool,
     progress: &Progress,
 ) -> Result<Plan, DbError> {
-    progress.set_total(dump.total_rows());
+    progress.add_total(dump.total_rows());
     if !existed {
         progress.phase("copying");
         pause_point("deleted");

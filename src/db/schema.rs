@@ -9,7 +9,7 @@ use super::error::DbError;
 use super::lock;
 
 pub fn apply_schema(url: &str, reference_ddl: &str) -> Result<(), DbError> {
-    let mut client = super::connect::connect(url)?;
+    let (mut client, _server) = super::connect::connect(url)?;
     let mut tx = client
         .transaction()
         .map_err(|e| DbError::from_pg("starting the schema transaction", e))?;

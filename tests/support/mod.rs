@@ -260,8 +260,50 @@ fn unique_name() -> String {
     )
 }
 
+/// A throwaway cluster of its own, for tests that need two servers. Stopped
+/// and removed by the same watchdog as the shared cluster.
+pub struct Cluster {
+    /// The folder holding the server's Unix socket.
+    pub socket_dir: PathBuf,
+    pub port: u16,
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let (dir, port) = start_cluster();
+        Cluster {
+            socket_dir: dir,
+            port,
+        }
+    }
+
+    /// A TCP URL for the `postgres` superuser and database `db`.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    pub fn create_database(&self, db: &str) {
+        connect(&self.url("postgres"))
+            .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+            .unwrap_or_else(|e| panic!("cannot create {db}: {e}"));
+    }
+}
+
 /// The throwaway cluster: initdb, start on a free port, register the watchdog.
 fn local_cluster() -> Server {
+    let (_, port) = start_cluster();
+    let base = format!("postgresql://postgres@127.0.0.1:{port}");
+    Server {
+        admin_url: format!("{base}/postgres"),
+        base: UrlBase::Url {
+            prefix: base,
+            query: String::new(),
+        },
+    }
+}
+
+/// Returns the cluster's folder (also its socket folder) and port.
+fn start_cluster() -> (PathBuf, u16) {
     let bin = pg_bin_dir();
     let dir = make_cluster_dir();
     let data = dir.join("data");
@@ -275,14 +317,7 @@ fn local_cluster() -> Server {
     );
     spawn_watchdog(&bin, &dir);
     let port = start_on_free_port(&bin, &dir, &data);
-    let base = format!("postgresql://postgres@127.0.0.1:{port}");
-    Server {
-        admin_url: format!("{base}/postgres"),
-        base: UrlBase::Url {
-            prefix: base,
-            query: String::new(),
-        },
-    }
+    (dir, port)
 }
 
 /// Another test binary may take the same free port between our probe and the

@@ -1,0 +1,195 @@
+//! Resets while the application is in use: evaluators' sessions keep writing
+//! API tokens and session rows for the demo users during every reset.
+//!
+//! Each round runs one reset through the real binary while two other
+//! connections insert and delete `core.api_tokens` rows and rows of an
+//! app-owned `core.sessions` table (company-scoped, so the reset treats it as
+//! a tenant table) for the demo users in a tight loop. Odd rounds take the
+//! merge path, even rounds are forced onto the full replace by a unique clash
+//! (the way `db_reset.rs` does it). Every reset must succeed, and the tenant
+//! must equal the snapshot apart from what the app wrote after the commit.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use support::{FIXTURE_COMPANY, TestDb, assert_success};
+
+const SESSIONS_DDL: &str = "
+    CREATE TABLE core.sessions (
+        id uuid PRIMARY KEY,
+        company_id uuid NOT NULL,
+        user_id uuid NOT NULL,
+        FOREIGN KEY (company_id, user_id) REFERENCES core.users (company_id, id)
+    );
+    CREATE INDEX sessions_user ON core.sessions (company_id, user_id);";
+
+/// What the app does while evaluators are logged in; returns how many of its
+/// statements succeeded and how many were refused (discarded) by the database.
+fn app_writer(
+    writer: u128,
+    url: String,
+    stop: Arc<AtomicBool>,
+    ok: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
+) {
+    let mut client = support::connect(&url);
+    let company: uuid::Uuid = FIXTURE_COMPANY.parse().unwrap();
+    let users: Vec<uuid::Uuid> = client
+        .query(
+            "SELECT id FROM core.users WHERE company_id = $1 ORDER BY id",
+            &[&company],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!users.is_empty());
+    let mut n: u64 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let user = users[(n as usize) % users.len()];
+        let token = uuid::Uuid::from_u128((0xa99 << 100) | (writer << 64) | u128::from(n));
+        let statements = [
+            format!(
+                "INSERT INTO core.api_tokens (id, company_id, user_id, name, token_hash)
+                 VALUES ('{token}', '{company}', '{user}', 'app', md5('{token}') || md5('{n}'))"
+            ),
+            format!(
+                "INSERT INTO core.sessions (id, company_id, user_id) VALUES ('{token}', '{company}', '{user}')"
+            ),
+            format!("DELETE FROM core.api_tokens WHERE id = '{token}'"),
+            format!("DELETE FROM core.sessions WHERE id = '{token}'"),
+        ];
+        for (i, sql) in statements.iter().enumerate() {
+            // Leave every other pair in place, so the reset has rows to delete.
+            if i >= 2 && n % 2 == 0 {
+                break;
+            }
+            match client.batch_execute(sql) {
+                Ok(()) => ok.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    let code = e.code().map(|c| c.code().to_owned());
+                    assert_eq!(code.as_deref(), Some("23503"), "unexpected app error: {e}");
+                    refused.fetch_add(1, Ordering::Relaxed)
+                }
+            };
+        }
+    }
+}
+
+/// A tester's edit that makes the merge collide on (company_id, number).
+fn force_full_replace(db: &TestDb) {
+    db.client()
+        .batch_execute(&format!(
+            "UPDATE sales.customers SET number = 'C-OLD';
+             INSERT INTO sales.customers (id, company_id, number, name, email, phone, address_line1,
+                 city, postcode, country, payment_terms_days, created_on)
+             VALUES ('d0000000-0000-4000-8000-0000000000f1', '{FIXTURE_COMPANY}', 'C0001', 'New',
+                 'n@example.test', '0', 'x', 'y', 'z', 'GB', 0, '2025-07-01');"
+        ))
+        .unwrap();
+}
+
+fn without_app_tables(sums: Vec<(String, String)>) -> Vec<(String, String)> {
+    sums.into_iter()
+        .filter(|(t, _)| t != "core.sessions" && t != "core.api_tokens")
+        .collect()
+}
+
+#[test]
+fn twenty_resets_succeed_while_the_app_writes_tokens_and_sessions() {
+    let db = TestDb::with_fixture_loaded();
+    db.client().batch_execute(SESSIONS_DDL).unwrap();
+    let snapshot = without_app_tables(db.tenant_checksum(FIXTURE_COMPANY, false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(AtomicU64::new(0));
+    let writers: Vec<_> = (0..2)
+        .map(|writer| {
+            let (url, stop, ok, refused) =
+                (db.url.clone(), stop.clone(), ok.clone(), refused.clone());
+            std::thread::spawn(move || app_writer(writer, url, stop, ok, refused))
+        })
+        .collect();
+
+    let mut strategies = Vec::new();
+    for round in 0..20 {
+        if round % 2 == 0 {
+            force_full_replace(&db);
+        }
+        let out = db.reset(&["--json"]);
+        assert_success(&out, &format!("reset in round {round}"));
+        strategies.push(
+            support::json_line(&out)["strategy"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join()
+            .expect("the app writer saw only foreign-key refusals");
+    }
+
+    assert_eq!(
+        strategies.iter().filter(|s| *s == "full").count(),
+        10,
+        "{strategies:?}"
+    );
+    assert_eq!(
+        strategies.iter().filter(|s| *s == "merge").count(),
+        10,
+        "{strategies:?}"
+    );
+    assert!(
+        ok.load(Ordering::Relaxed) > 100,
+        "the app barely wrote: {ok:?}"
+    );
+    assert_eq!(
+        without_app_tables(db.tenant_checksum(FIXTURE_COMPANY, false)),
+        snapshot
+    );
+    // The reset's own tokens are all there: one per persona.
+    assert_eq!(
+        db.count("SELECT count(*) FROM core.api_tokens WHERE name = 'demoforge'"),
+        2
+    );
+    eprintln!(
+        "app statements: {} succeeded, {} discarded by the database",
+        ok.load(Ordering::Relaxed),
+        refused.load(Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn a_foreign_key_failure_names_the_constraint_table_and_likely_cause() {
+    let db = TestDb::with_fixture_loaded();
+    // A table outside the tenant (no company_id) that points at a demo user:
+    // the full replace cannot delete the user, and must say why.
+    db.client()
+        .batch_execute(&format!(
+            "CREATE TABLE public.outside_refs (
+                 owner uuid NOT NULL, user_id uuid NOT NULL,
+                 CONSTRAINT outside_refs_user_fk FOREIGN KEY (owner, user_id)
+                     REFERENCES core.users (company_id, id));
+             INSERT INTO public.outside_refs
+                 SELECT company_id, id FROM core.users WHERE company_id = '{FIXTURE_COMPANY}' LIMIT 1;"
+        ))
+        .unwrap();
+    force_full_replace(&db);
+    let before = db.tenant_checksum(FIXTURE_COMPANY, true);
+    let out = db.reset(&[]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let text = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("constraint outside_refs_user_fk on public.outside_refs"),
+        "{text}"
+    );
+    assert!(text.contains("the application wrote"), "{text}");
+    assert!(!text.contains("rebuild it"), "{text}");
+    assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, true), before);
+}
