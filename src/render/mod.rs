@@ -14,6 +14,7 @@
 pub mod copy_text;
 pub mod delta;
 mod dump;
+pub mod sql_text;
 mod store;
 mod tables;
 mod templates;
