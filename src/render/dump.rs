@@ -112,16 +112,26 @@ impl Utf8Sink<'_, '_> {
 
 impl io::Write for Utf8Sink<'_, '_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut bytes = std::mem::take(&mut self.pending);
-        bytes.extend_from_slice(buf);
-        let valid = match std::str::from_utf8(&bytes) {
-            Ok(text) => text.len(),
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        // Usually nothing is pending and the chunk is written without a copy.
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
+        } else {
+            let mut pending = std::mem::take(&mut self.pending);
+            pending.extend_from_slice(buf);
+            joined = pending;
+            &joined[..]
+        };
+        let (text, rest) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(valid).map_err(io::Error::other)?, rest)
+            }
             Err(_) => return Err(io::Error::other("the rows are not UTF-8")),
         };
-        let text = std::str::from_utf8(&bytes[..valid]).map_err(io::Error::other)?;
         self.emit(text)?;
-        self.pending = bytes[valid..].to_vec();
+        self.pending = rest.to_vec();
         Ok(buf.len())
     }
 
