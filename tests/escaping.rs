@@ -552,3 +552,48 @@ fn load_refuses_a_dump_of_another_version_and_points_a_spec_to_reset() {
     assert!(err.contains("demoforge reset SPEC"), "{err}");
     assert!(!err.contains("names no company"), "{err}");
 }
+
+/// Travel deltas write the same header values through the same escaper:
+/// base then delta, by psql and by `demoforge load`, keep every value and run
+/// nothing else.
+#[test]
+fn a_travel_delta_of_a_nasty_spec_loads_with_psql_and_demoforge() {
+    let dir = TempDir::new("delta");
+    let mut rng = Lcg(7);
+    let fields = Fields {
+        company: format!(
+            "N\u{1}0\u{1}\\! touch pwned-shell\n; CREATE TABLE public.pwned(x int); --\r{}Z",
+            arbitrary_text(&mut rng)
+        ),
+        ..arbitrary_fields(&mut rng)
+    };
+    let text = spec_with(&fields).replace("companies:", "time_travel: [\"+2 weeks\"]\ncompanies:");
+    let base = build(&dir.0, &text);
+    let delta = base.with_file_name("travel/+2-weeks.sql");
+    let header = std::fs::read_to_string(&delta).expect("the travel delta");
+    assert!(
+        header
+            .lines()
+            .any(|l| l.starts_with("-- company: ") && l.contains("\\u{1}0\\u{1}"))
+    );
+
+    let db = TestDb::new();
+    db.apply_schema();
+    for file in [&base, &delta] {
+        assert_success(&psql_file(&db, file, &dir.0), "psql -f of base and delta");
+    }
+    assert_round_trip(&db, &fields, "psql, base then delta", &dir.0);
+
+    let db = TestDb::new();
+    db.apply_schema();
+    for file in [&base, &delta] {
+        let out = demoforge(&[
+            "load",
+            file.to_str().expect("utf-8"),
+            "--database-url",
+            &db.url,
+        ]);
+        assert_success(&out, "demoforge load of base and delta");
+    }
+    assert_round_trip(&db, &fields, "demoforge load, base then delta", &dir.0);
+}
