@@ -257,8 +257,8 @@ fn a_custom_template_folder_overrides_the_layout() {
         fs::read_to_string(Path::new(CRATE_ROOT).join("templates/postgres/base-demo.sql.j2"))
             .unwrap();
     let custom = builtin.replace(
-        "COPY {{ table.name }}",
-        "COPY {{ table.name | replace(\"sales.\", \"crm.\") }}",
+        "COPY {{ table.schema | sql_ident }}",
+        "COPY {{ table.schema | replace(\"sales\", \"crm\") | sql_ident }}",
     );
     fs::write(dir.path().join("base-demo.sql.j2"), custom).unwrap();
     let out = dir.path().join("out");

@@ -42,8 +42,8 @@ fn install_report_hook() {
     use std::io::IsTerminal;
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
+        Box::new(NeverPanics {
+            fancy: miette::MietteHandlerOpts::new()
                 .terminal_links(false)
                 .color(colour)
                 .unicode(colour)
@@ -53,6 +53,85 @@ fn install_report_hook() {
                 .break_words(false)
                 .word_splitter(textwrap::WordSplitter::NoHyphenation)
                 .build(),
-        )
+        })
     }));
+}
+
+/// The graphical handler, with the narratable one as a last resort: miette's
+/// graphical renderer has panicked on inputs (a label past column 65,535).
+/// Spec reports cut long lines first (`Problems::fit_for_display`), so the
+/// fallback is for what that does not foresee: a report must never crash.
+struct NeverPanics {
+    fancy: miette::MietteHandler,
+}
+
+impl miette::ReportHandler for NeverPanics {
+    fn debug(
+        &self,
+        diagnostic: &dyn miette::Diagnostic,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        match render_quietly(&self.fancy, diagnostic) {
+            Some(text) => f.write_str(&text),
+            None => {
+                miette::ReportHandler::debug(&miette::NarratableReportHandler::new(), diagnostic, f)
+            }
+        }
+    }
+}
+
+/// `handler`'s rendering of `diagnostic`, or `None` if it panicked (with the
+/// panic message kept off stderr).
+fn render_quietly(
+    handler: &dyn miette::ReportHandler,
+    diagnostic: &dyn miette::Diagnostic,
+) -> Option<String> {
+    struct Render<'a>(&'a dyn miette::ReportHandler, &'a dyn miette::Diagnostic);
+    impl std::fmt::Display for Render<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.debug(self.1, f)
+        }
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Render(handler, diagnostic).to_string()
+    }));
+    std::panic::set_hook(previous);
+    rendered.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A label past column 65,535, which miette's graphical handler cannot draw.
+    #[derive(Debug, thiserror::Error, miette::Diagnostic)]
+    #[error("far away")]
+    struct FarLabel {
+        #[source_code]
+        src: String,
+        #[label("here")]
+        at: miette::SourceSpan,
+    }
+
+    #[test]
+    fn a_report_renders_even_where_the_graphical_handler_panics() {
+        let src = format!("a: {}bad\n", "x".repeat(70_000));
+        let at = miette::SourceSpan::new((src.len() - 4).into(), 3);
+        let handler = NeverPanics {
+            fancy: miette::MietteHandlerOpts::new()
+                .color(false)
+                .unicode(false)
+                .build(),
+        };
+        let diagnostic = FarLabel { src, at };
+        assert!(render_quietly(&handler.fancy, &diagnostic).is_none());
+        let text = render_quietly(&handler, &diagnostic).expect("the fallback renders");
+        assert!(
+            text.contains("far away"),
+            "{}",
+            &text[..text.len().min(500)]
+        );
+    }
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::tables::{self, COMPANIES, CREDENTIAL_TABLE};
 use crate::render::delta;
 pub use crate::render::delta::Op;
+use crate::render::sql_text::unescape_comment;
 
 /// A parsed dump. Row data is borrowed from the input bytes.
 #[derive(Debug)]
@@ -39,7 +40,10 @@ pub struct DeltaInfo {
 /// The leading `-- key: value` comment lines.
 #[derive(Debug, Default)]
 pub struct Header {
+    /// Keys and values, values unescaped (see `render::sql_text::sql_comment`).
     pub entries: Vec<(String, String)>,
+    /// The 1-based line of each entry.
+    pub lines: Vec<usize>,
     pub companies: Vec<Company>,
 }
 
@@ -91,12 +95,33 @@ pub enum DumpError {
         "demoforge only loads demo tenants without credentials; rebuild the dump with `demoforge build`"
     ))]
     Unsafe { line: usize, message: String },
+
+    #[error("this file is a scenario spec (YAML), not a dump")]
+    #[diagnostic(help(
+        "reset the demo tenant from a spec with `demoforge reset SPEC --database-url URL --operator NAME` (it compiles the spec in memory), or build it with `demoforge build SPEC` and load generated/<scenario>/base-demo.sql"
+    ))]
+    SpecNotDump,
+
+    #[error(
+        "dump line {line}: the dump was written by demoforge {found}; this is demoforge {ours}"
+    )]
+    #[diagnostic(help(
+        "a dump loads only with a demoforge of the same major and minor version (docs/dump-format.md); rebuild it with this version: `demoforge build SPEC`"
+    ))]
+    OtherVersion {
+        line: usize,
+        found: String,
+        ours: &'static str,
+    },
 }
 
 impl DumpError {
     /// Refused for safety (exit code 4) rather than malformed (exit code 1).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self, DumpError::Malformed { .. })
+        matches!(
+            self,
+            DumpError::ForeignCompany { .. } | DumpError::Unsafe { .. }
+        )
     }
 }
 
@@ -152,6 +177,7 @@ impl<'a> Block<'a> {
 pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
     let mut lines = Lines::new(bytes);
     let header = parse_header(&mut lines)?;
+    check_version(&header)?;
     let delta = delta_info(&header)?;
     let mut statements: Vec<(usize, String)> = Vec::new();
     let mut blocks: Vec<Block<'_>> = Vec::new();
@@ -202,6 +228,9 @@ pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
 fn parse_header(lines: &mut Lines<'_>) -> Result<Header, DumpError> {
     let mut header = Header::default();
     let mut last_line = 0;
+    if looks_like_a_spec(lines.rest()) {
+        return Err(DumpError::SpecNotDump);
+    }
     while let Some((number, line)) = lines.peek_line() {
         let Some(comment) = line.strip_prefix(b"--") else {
             break;
@@ -213,10 +242,17 @@ fn parse_header(lines: &mut Lines<'_>) -> Result<Header, DumpError> {
         let Some((key, value)) = metadata(text) else {
             continue;
         };
+        let value = unescape_comment(value).ok_or_else(|| {
+            malformed(
+                number,
+                format!("`{}` is not an escaped header value", shorten(value)),
+            )
+        })?;
         if key == "company" {
-            header.companies.push(parse_company(number, value)?);
+            header.companies.push(parse_company(number, &value)?);
         }
-        header.entries.push((key.to_owned(), value.to_owned()));
+        header.entries.push((key.to_owned(), value));
+        header.lines.push(number);
     }
     if header.companies.is_empty() {
         return Err(malformed(
@@ -225,6 +261,50 @@ fn parse_header(lines: &mut Lines<'_>) -> Result<Header, DumpError> {
         ));
     }
     Ok(header)
+}
+
+/// A YAML spec starts (after comments) with a top-level key of the spec;
+/// a dump starts with `--` comments and SQL.
+fn looks_like_a_spec(bytes: &[u8]) -> bool {
+    const SPEC_KEYS: [&str; 4] = ["version:", "scenario:", "calendar:", "companies:"];
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    text.lines()
+        .map(str::trim_end)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && l != &"---")
+        .is_some_and(|first| SPEC_KEYS.iter().any(|k| first.starts_with(k)))
+}
+
+/// The format changes only with a minor version: a dump loads with a
+/// demoforge of the same major and minor version.
+fn check_version(header: &Header) -> Result<(), DumpError> {
+    let ours = env!("CARGO_PKG_VERSION");
+    let at = header
+        .entries
+        .iter()
+        .position(|(k, _)| k == "demoforge-version");
+    let (found, line) = match at {
+        Some(i) => (header.entries[i].1.as_str(), header.lines[i]),
+        None => ("(no `-- demoforge-version:` line)", 1),
+    };
+    let major_minor = |v: &str| {
+        let mut parts = v.split('.');
+        (
+            parts.next().map(str::to_owned),
+            parts.next().map(str::to_owned),
+        )
+    };
+    let compatible = at.is_some() && {
+        let (major, minor) = major_minor(found);
+        major.is_some() && minor.is_some() && (major, minor) == major_minor(ours)
+    };
+    match compatible {
+        true => Ok(()),
+        false => Err(DumpError::OtherVersion {
+            line,
+            found: shorten(found),
+            ours,
+        }),
+    }
 }
 
 /// `key: value` where key is lowercase letters, digits and dashes, so prose
@@ -627,6 +707,11 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// The bytes not read yet.
+    fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+
     fn new(bytes: &'a [u8]) -> Lines<'a> {
         Lines {
             bytes,
@@ -670,11 +755,13 @@ mod tests {
     const COMPANY: &str = "5a3e0000-0000-4000-8000-000000000001";
     const OTHER: &str = "9b000000-0000-4000-8000-000000000009";
     const USER: &str = "5a3e0000-0000-4000-8000-000000000002";
+    const VERSION: &str = env!("CARGO_PKG_VERSION");
 
     fn dump_text(user_company: &str, rows: &str) -> String {
         format!(
             "-- demoforge data dump\n\
              -- scenario: tiny\n\
+             -- demoforge-version: {VERSION}\n\
              -- company: {COMPANY} Tiny Co\n\
              -- rows: {rows}\n\
              --\n\
@@ -723,7 +810,7 @@ mod tests {
             DumpError::ForeignCompany { line, table, found } => {
                 assert_eq!(
                     (line, table.as_str(), found.as_str()),
-                    (15, "core.users", OTHER)
+                    (16, "core.users", OTHER)
                 );
             }
             other => panic!("unexpected {other:?}"),
@@ -805,6 +892,50 @@ mod tests {
         let text = dump_text(COMPANY, "2").replace("-- company:", "-- firm:");
         let err = parse(text.as_bytes()).expect_err("no company");
         assert!(err.to_string().contains("names no company"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_dump_of_another_version() {
+        let text = dump_text(COMPANY, "2").replace(VERSION, "9.9.9");
+        let err = parse(text.as_bytes()).expect_err("other version");
+        assert!(
+            matches!(err, DumpError::OtherVersion { line: 3, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("written by demoforge 9.9.9"),
+            "{err}"
+        );
+        assert!(!err.is_refusal());
+        // Another patch release of the same minor version is compatible.
+        let (major_minor, _) = VERSION.rsplit_once('.').expect("x.y.z");
+        let text = dump_text(COMPANY, "2").replace(VERSION, &format!("{major_minor}.99"));
+        assert!(parse(text.as_bytes()).is_ok());
+        let missing =
+            dump_text(COMPANY, "2").replace(&format!("-- demoforge-version: {VERSION}\n"), "");
+        let err = parse(missing.as_bytes()).expect_err("no version line");
+        assert!(
+            err.to_string().contains("no `-- demoforge-version:` line"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_spec_is_recognised_and_pointed_to_reset() {
+        let spec = "# a spec\nversion: 1\nscenario: demo\ncompanies: []\n";
+        let err = parse(spec.as_bytes()).expect_err("a spec");
+        assert!(matches!(err, DumpError::SpecNotDump), "{err:?}");
+        let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert!(help.is_some_and(|h| h.contains("demoforge reset SPEC")));
+    }
+
+    #[test]
+    fn header_values_are_unescaped() {
+        let text = dump_text(COMPANY, "2").replace(" Tiny Co\n", " Tiny\\u{a}Co\\\\\n");
+        let dump = parse(text.as_bytes()).expect("valid dump");
+        assert_eq!(dump.header.companies[0].name, "Tiny\nCo\\");
+        let bad = dump_text(COMPANY, "2").replace(" Tiny Co\n", " Tiny\\x\n");
+        assert!(parse(bad.as_bytes()).is_err());
     }
 
     fn delta_text(user_company: &str, extra: &str) -> String {

@@ -11,6 +11,19 @@ pub struct NulByte {
     pub preview: String,
 }
 
+impl NulByte {
+    /// The error for `value`, with a short preview of it.
+    pub fn of(value: &str) -> NulByte {
+        NulByte {
+            preview: value
+                .chars()
+                .take(40)
+                .collect::<String>()
+                .replace('\0', "\\0"),
+        }
+    }
+}
+
 /// Appends `value` escaped for COPY text format.
 pub fn push_text(out: &mut Vec<u8>, value: &str) -> Result<(), NulByte> {
     let bytes = value.as_bytes();
@@ -27,15 +40,7 @@ pub fn push_text(out: &mut Vec<u8>, value: &str) -> Result<(), NulByte> {
             b'\t' => out.extend_from_slice(b"\\t"),
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
-            0 => {
-                return Err(NulByte {
-                    preview: value
-                        .chars()
-                        .take(40)
-                        .collect::<String>()
-                        .replace('\0', "\\0"),
-                });
-            }
+            0 => return Err(NulByte::of(value)),
             _ => out.push(b),
         }
     }

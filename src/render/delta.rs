@@ -7,13 +7,17 @@
 //! Invariants: the output is deterministic (tables in foreign-key order, rows in
 //! the target's order, removals in the base's order), every row carries a
 //! company of the target dump, and the same SQL statements the file holds are
-//! what `demoforge load` checks and runs ([`statements`]).
+//! what `demoforge load` checks and runs ([`statements`]). Header values go
+//! through [`sql_comment`], rows are copied as the base dumps escaped them
+//! ([`super::copy_text`]), and table and column names are the base dumps'
+//! `COPY` names, which the template escaped with `sql_ident`.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use super::sql_text::{sql_comment, unescape_comment};
 use super::{MemoryStore, RenderError, TemplateError, TemplateSet};
 use crate::model::{Scenario, TravelOffset, TravelUnit};
 
@@ -190,7 +194,9 @@ fn parse_dump(bytes: &[u8]) -> Result<Parsed<'_>, RenderError> {
         }
         let text = std::str::from_utf8(line).map_err(|_| malformed("a line is not UTF-8"))?;
         if let Some(company) = text.strip_prefix("-- company: ") {
-            parsed.companies.push(company.to_owned());
+            let company = unescape_comment(company)
+                .ok_or_else(|| malformed(format!("`{text}` is not an escaped comment")))?;
+            parsed.companies.push(company);
         } else if let Some(as_of) = text.strip_prefix("-- as-of: ") {
             parsed.as_of = Some(as_of.to_owned());
         } else if let Some(rest) = text.strip_prefix("COPY ") {
@@ -300,15 +306,18 @@ fn write_delta(companies: &[String], sections: &[Section<'_>], header: &DeltaHea
         .map(|s| s.removed.len() + s.upserted.len())
         .sum();
     let mut out = String::new();
-    let _ = writeln!(out, "-- demoforge delta dump");
-    let _ = writeln!(out, "-- scenario: {}", header.scenario);
-    let _ = writeln!(out, "-- kind: {}", header.kind);
-    let _ = writeln!(out, "-- label: {}", header.label);
-    let _ = writeln!(out, "-- applies-to: {}", header.applies_to);
-    let _ = writeln!(out, "-- results-in: {}", header.results_in);
-    let _ = writeln!(out, "-- demoforge-version: {}", env!("CARGO_PKG_VERSION"));
+    out.push_str("-- demoforge delta dump\n");
+    let mut meta = |key: &str, value: &str| {
+        let _ = writeln!(out, "-- {key}: {}", sql_comment(value));
+    };
+    meta("scenario", &header.scenario);
+    meta("kind", header.kind);
+    meta("label", &header.label);
+    meta("applies-to", &header.applies_to);
+    meta("results-in", &header.results_in);
+    meta("demoforge-version", env!("CARGO_PKG_VERSION"));
     for company in companies {
-        let _ = writeln!(out, "-- company: {company}");
+        meta("company", company);
     }
     let _ = writeln!(out, "-- rows: {rows}");
     out.push_str(
@@ -336,7 +345,7 @@ fn push_section(out: &mut Vec<u8>, op: Op, s: &Section<'_>, rows: &[&[u8]]) {
     let plural = if rows.len() == 1 { "" } else { "s" };
     let mut text = format!(
         "\n--\n-- {what} {} ({} row{plural})\n--\n\n",
-        s.table,
+        sql_comment(&s.table),
         rows.len()
     );
     for statement in before {
@@ -545,6 +554,28 @@ mod tests {
         let users = delta.find("delta_remove__core__users").unwrap();
         assert!(perms < users);
         assert_eq!(diff_dumps(&a, &b, &header()).unwrap(), delta.into_bytes());
+    }
+
+    #[test]
+    fn header_values_are_escaped_for_their_comment_line() {
+        let nasty = "Co\u{1}0\u{1}\n\\! touch x\r; DROP";
+        let escaped = sql_comment(nasty);
+        let base = String::from_utf8(dump(&["c\tCo\tt"], &[], &[]))
+            .unwrap()
+            .replace(" Co\n", &format!(" {escaped}\n"));
+        let mut h = header();
+        h.label = "+1 days\n\\! touch y".into();
+        let delta = text(diff_dumps(base.as_bytes(), base.as_bytes(), &h).unwrap());
+        assert!(
+            delta.contains(&format!("-- company: {CO} {escaped}\n")),
+            "{delta}"
+        );
+        assert!(
+            delta.contains("-- label: +1 days\\u{a}\\\\! touch y\n"),
+            "{delta}"
+        );
+        assert!(!delta.contains('\r') && !delta.contains('\u{1}'));
+        assert!(!delta.lines().any(|l| l.starts_with('\\')), "{delta}");
     }
 
     #[test]

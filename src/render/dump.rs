@@ -1,15 +1,20 @@
 //! The base dump: rows encoded per table into a [`TableStore`] during the
 //! simulation, then laid out by `base-demo.sql.j2` in foreign-key order.
 //!
-//! The template is rendered once, with a marker where each table's rows go;
-//! writing the dump copies the template text and streams each table's block at
-//! its marker, so rows never pass through the template engine.
+//! The template is rendered when the dump is written, straight into the
+//! output. Each table's rows are a [`Rows`] object in the template's context:
+//! the template's formatter streams them from the store at the place the
+//! template prints them, so rows never pass through the template engine as a
+//! string, and nothing in the layout is a marker that a value could forge.
+//! The template is also rendered once, without rows, when the scenario is
+//! compiled, so a broken template fails the build before any file is written.
 
 use std::fmt;
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use minijinja::value::{Object, Value};
+use minijinja::{Error, ErrorKind, Output};
 
 use super::store::TableStore;
 use super::tables::{columns, encode, qualified_name};
@@ -19,28 +24,119 @@ use crate::simulate::{self, CompanyBooks, Row, RowSink, Table};
 
 pub const TEMPLATE: &str = "base-demo.sql.j2";
 
-/// Brackets a table index in the rendered layout. U+0001 never appears in
-/// template text, and rows are not in the layout, so it cannot collide.
-const MARK: char = '\u{1}';
-
 /// Encoded rows flush to the store in blocks of this size.
 const FLUSH_AT: usize = 1 << 16;
 
-/// The rendered layout, the store with the rows, and what the simulation found.
+/// The template context (without rows), the store with the rows, and what the
+/// simulation found.
 pub struct DumpBody {
-    layout: String,
-    store: Box<dyn TableStore>,
+    layout: Layout,
+    templates: TemplateSet,
+    store: Arc<dyn TableStore>,
     counts: Vec<u64>,
     pub books: Vec<CompanyBooks>,
 }
 
-/// Stands for one table's rows in the template; renders as a marker.
-#[derive(Debug)]
-struct RowsMarker(usize);
+/// One table's rows in the template. The formatter writes them from the store
+/// (see [`Rows::stream`]); the template cannot read them as text.
+pub struct Rows {
+    table: usize,
+    /// `None` when the layout is only being checked.
+    store: Option<Arc<dyn TableStore>>,
+    /// An I/O error of the store, kept because the template engine can only
+    /// carry its own error type.
+    error: Arc<Mutex<Option<io::Error>>>,
+}
 
-impl Object for RowsMarker {
-    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{MARK}{}{MARK}", self.0)
+impl fmt::Debug for Rows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<rows of table {}>", self.table)
+    }
+}
+
+impl Object for Rows {}
+
+impl Rows {
+    /// Streams the table's rows into the template's output.
+    pub(super) fn stream(&self, out: &mut Output<'_>) -> Result<(), Error> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let mut sink = Utf8Sink {
+            out,
+            pending: Vec::new(),
+            failed: false,
+        };
+        let copied = store
+            .copy_to(self.table, &mut sink)
+            .and_then(|()| sink.finish());
+        match copied {
+            Ok(()) => Ok(()),
+            // The output failed: the engine already holds that I/O error.
+            Err(_) if sink.failed => Err(Error::new(ErrorKind::WriteFailure, "output failed")),
+            Err(e) => {
+                let message = format!("cannot read the rows of table {}: {e}", self.table);
+                if let Ok(mut slot) = self.error.lock() {
+                    slot.get_or_insert(e);
+                }
+                Err(Error::new(ErrorKind::WriteFailure, message))
+            }
+        }
+    }
+}
+
+/// Adapts the template's text output to the store's byte stream. Rows are
+/// UTF-8 (encoded from strings); a character split between two chunks waits
+/// in `pending`.
+struct Utf8Sink<'o, 'a> {
+    out: &'o mut Output<'a>,
+    pending: Vec<u8>,
+    failed: bool,
+}
+
+impl Utf8Sink<'_, '_> {
+    fn emit(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_str(text).map_err(|_| {
+            self.failed = true;
+            io::Error::other("the output failed")
+        })
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        match self.pending.is_empty() {
+            true => Ok(()),
+            false => Err(io::Error::other("the rows end inside a UTF-8 character")),
+        }
+    }
+}
+
+impl io::Write for Utf8Sink<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Usually nothing is pending and the chunk is written without a copy.
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            buf
+        } else {
+            let mut pending = std::mem::take(&mut self.pending);
+            pending.extend_from_slice(buf);
+            joined = pending;
+            &joined[..]
+        };
+        let (text, rest) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(valid).map_err(io::Error::other)?, rest)
+            }
+            Err(_) => return Err(io::Error::other("the rows are not UTF-8")),
+        };
+        self.emit(text)?;
+        self.pending = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -104,54 +200,101 @@ pub fn simulate_into_store(
         return Err(e);
     }
     let counts = sink.counts;
-    let layout = render_layout(scenario, templates, &counts)?;
-    Ok(DumpBody {
+    let layout = Layout::new(scenario, &counts);
+    let body = DumpBody {
         layout,
-        store,
+        templates: templates.clone(),
+        store: Arc::from(store),
         counts,
         books,
-    })
+    };
+    match body.render(None, &mut io::sink()) {
+        Ok(()) => Ok(body),
+        Err(Failure::Io(e)) => Err(store_error(e)),
+        Err(Failure::Template(message)) => Err(RenderError::Template(TemplateError {
+            name: TEMPLATE.to_owned(),
+            message,
+        })),
+    }
 }
 
-fn render_layout(
-    scenario: &Scenario,
-    templates: &TemplateSet,
-    counts: &[u64],
-) -> Result<String, RenderError> {
-    let tables: Vec<Value> = Table::ALL
-        .iter()
-        .filter(|t| counts[t.index()] > 0)
-        .map(|&t| {
-            minijinja::context! {
-                name => qualified_name(t),
-                columns => columns(t).to_vec(),
-                rows => counts[t.index()],
-                data => Value::from_object(RowsMarker(t.index())),
-            }
-        })
-        .collect();
-    let companies: Vec<Value> = scenario
-        .companies
-        .iter()
-        .map(|c| {
-            let id = simulate::Key::root(&scenario.slug)
-                .child(&c.key)
-                .id()
-                .to_string();
-            minijinja::context! { id, name => c.name.replace(['\n', '\r'], " ") }
-        })
-        .collect();
-    let ctx = minijinja::context! {
-        scenario => minijinja::context! {
-            slug => &scenario.slug, seed => scenario.seed, spec_hash => &scenario.spec_hash,
-            as_of => scenario.calendar.as_of.to_string(),
-        },
-        version => env!("CARGO_PKG_VERSION"),
-        companies,
-        total_rows => counts.iter().sum::<u64>(),
-        tables,
-    };
-    Ok(super::render_template(templates, TEMPLATE, ctx)?)
+/// Why rendering the layout failed.
+enum Failure {
+    /// The store or the output.
+    Io(io::Error),
+    /// The template itself, with minijinja's message.
+    Template(String),
+}
+
+/// What the template is given, apart from the rows. Strings are raw: the
+/// template escapes each for its context.
+struct Layout {
+    scenario: Value,
+    companies: Vec<Value>,
+    total_rows: u64,
+    tables: Vec<(Table, u64)>,
+}
+
+impl Layout {
+    fn new(scenario: &Scenario, counts: &[u64]) -> Layout {
+        let companies = scenario
+            .companies
+            .iter()
+            .map(|c| {
+                let id = simulate::Key::root(&scenario.slug)
+                    .child(&c.key)
+                    .id()
+                    .to_string();
+                minijinja::context! { id, name => &c.name }
+            })
+            .collect();
+        Layout {
+            scenario: minijinja::context! {
+                slug => &scenario.slug, seed => scenario.seed, spec_hash => &scenario.spec_hash,
+                as_of => scenario.calendar.as_of.to_string(),
+            },
+            companies,
+            total_rows: counts.iter().sum(),
+            tables: Table::ALL
+                .iter()
+                .filter(|t| counts[t.index()] > 0)
+                .map(|&t| (t, counts[t.index()]))
+                .collect(),
+        }
+    }
+
+    /// The template context; `store` is `None` to check the layout only.
+    fn context(
+        &self,
+        store: Option<&Arc<dyn TableStore>>,
+        error: &Arc<Mutex<Option<io::Error>>>,
+    ) -> Value {
+        let tables: Vec<Value> = self
+            .tables
+            .iter()
+            .map(|&(t, rows)| {
+                let name = qualified_name(t);
+                let (schema, table) = name.split_once('.').unwrap_or(("public", name));
+                minijinja::context! {
+                    name, schema, table,
+                    columns => columns(t).to_vec(),
+                    rows,
+                    data => Value::from_object(Rows {
+                        table: t.index(),
+                        store: store.cloned(),
+                        error: Arc::clone(error),
+                    }),
+                }
+            })
+            .collect();
+        minijinja::context! {
+            scenario => self.scenario.clone(),
+            version => env!("CARGO_PKG_VERSION"),
+            companies => self.companies.clone(),
+            total_rows => self.total_rows,
+            tables,
+        }
+    }
 }
 
 impl DumpBody {
@@ -162,18 +305,36 @@ impl DumpBody {
             .collect()
     }
 
-    /// Writes the layout, streaming each table's rows at its marker.
+    /// Renders the template into `out`, streaming each table's rows where
+    /// the template prints them.
     pub fn write_to(&self, out: &mut dyn io::Write) -> io::Result<()> {
-        for (i, piece) in self.layout.split(MARK).enumerate() {
-            if i % 2 == 0 {
-                out.write_all(piece.as_bytes())?;
-            } else {
-                let table: usize = piece
-                    .parse()
-                    .map_err(|_| io::Error::other("corrupt dump layout"))?;
-                self.store.copy_to(table, out)?;
-            }
+        self.render(Some(&self.store), out).map_err(|f| match f {
+            Failure::Io(e) => e,
+            Failure::Template(m) => io::Error::other(format!("template {TEMPLATE}: {m}")),
+        })
+    }
+
+    fn render(
+        &self,
+        store: Option<&Arc<dyn TableStore>>,
+        out: &mut dyn io::Write,
+    ) -> Result<(), Failure> {
+        let error = Arc::new(Mutex::new(None));
+        let ctx = self.layout.context(store, &error);
+        let env = self.templates.environment();
+        let rendered = env
+            .get_template(TEMPLATE)
+            .and_then(|t| t.render_captured_to(ctx, &mut *out).map(|_| ()));
+        let Err(e) = rendered else {
+            return Ok(());
+        };
+        if let Some(store_error) = error.lock().ok().and_then(|mut slot| slot.take()) {
+            return Err(Failure::Io(store_error));
         }
-        Ok(())
+        let io_error = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>());
+        Err(match io_error {
+            Some(io_error) => Failure::Io(io::Error::new(io_error.kind(), io_error.to_string())),
+            None => Failure::Template(format!("{e:#}")),
+        })
     }
 }

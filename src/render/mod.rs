@@ -2,18 +2,23 @@
 //!
 //! Input: a validated [`Scenario`] and a [`TemplateSet`]. Output: [`GeneratedFile`]s
 //! that the `output` stage writes or compares; nothing here touches the disk.
-//! Invariants: every value reaches the dump through one escape function
-//! ([`copy_text::push_text`]); the same scenario and templates give the same bytes.
+//! Invariants: every value reaches a generated file through the one escape
+//! function of its context: a COPY field ([`copy_text::push_text`]), a `--`
+//! comment, an SQL literal or an identifier ([`sql_text`]). There are no
+//! in-band markers, so no value can change what a file means. The same
+//! scenario and templates give the same bytes.
 //!
 //! The layout of the dump (header, SET lines, COPY statements, target table
-//! and column names) comes from `base-demo.sql.j2`; the rows themselves are
-//! encoded in Rust and streamed into the template's output as one block per
-//! table, because running a template per row could not reach a million rows a
-//! second.
+//! and column names) comes from `base-demo.sql.j2`, whose formatter prints no
+//! string that skipped an escaping filter; the rows themselves are encoded in
+//! Rust and streamed by that formatter where the template prints a table's
+//! `data`, because running a template per row could not reach a million rows
+//! a second.
 
 pub mod copy_text;
 pub mod delta;
 mod dump;
+pub mod sql_text;
 mod store;
 mod tables;
 mod templates;
@@ -49,7 +54,9 @@ pub enum RenderError {
     #[diagnostic(transparent)]
     Template(#[from] TemplateError),
     #[error(transparent)]
-    #[diagnostic(help("remove control characters from names and descriptions in the spec"))]
+    #[diagnostic(help(
+        "remove the NUL character (`\\0`) from the value; `demoforge validate` reports where it is"
+    ))]
     Nul(#[from] copy_text::NulByte),
 }
 

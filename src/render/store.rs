@@ -8,7 +8,8 @@
 
 use std::io;
 
-pub trait TableStore {
+/// `Send + Sync` so that the template's row objects can hold the store.
+pub trait TableStore: Send + Sync {
     /// Appends encoded rows to `table`'s block.
     fn append(&mut self, table: usize, rows: &[u8]) -> io::Result<()>;
     /// Streams everything appended to `table` into `out`.

@@ -4,6 +4,8 @@
 //! wrapped in [`Spanned`], and problems for everything that cannot be read.
 //! Invariant: reading never stops at the first problem: a bad value yields
 //! `None` plus one problem, and the caller carries on with its siblings.
+//! Every scalar is refused here if `build` could not store it (a NUL, or more
+//! than [`MAX_TEXT_CHARS`] characters), so `validate` and `build` agree.
 
 use chrono::NaiveDate;
 use marked_yaml::LoadError;
@@ -15,6 +17,9 @@ use super::problem::{Kind, Problem, Problems};
 use super::raw::Spanned;
 use super::source::SourceMap;
 use super::text::{did_you_mean, quoted_list};
+
+/// Longest value of any spec or overlay field, in characters.
+pub const MAX_TEXT_CHARS: usize = 1000;
 
 pub struct Decoder<'s, 'p> {
     pub source: &'s SourceMap<'s>,
@@ -147,7 +152,9 @@ impl<'s, 'p> Decoder<'s, 'p> {
     pub fn scalar<'n>(&mut self, entry: Entry<'n>, expected: &str) -> Option<Spanned<&'n str>> {
         match entry.node {
             Node::Scalar(scalar) if !is_null(scalar) => {
-                Some(Spanned::new(scalar.as_str(), self.source.scalar(scalar)))
+                let span = self.source.scalar(scalar);
+                self.storable(scalar.as_str(), span, entry.name)
+                    .then(|| Spanned::new(scalar.as_str(), span))
             }
             node => {
                 self.wrong_type(node, expected, entry.name);
@@ -314,6 +321,38 @@ impl<'s, 'p> Decoder<'s, 'p> {
                 None
             }
         }
+    }
+
+    /// Whether `text` can reach a generated file: no NUL (PostgreSQL text
+    /// cannot hold one, so `build` would fail) and at most [`MAX_TEXT_CHARS`]
+    /// characters. Reports the problem otherwise.
+    fn storable(&mut self, text: &str, span: SourceSpan, field: &str) -> bool {
+        if text.contains('\0') {
+            self.report(
+                Kind::InvalidValue,
+                span,
+                format!(
+                    "`{field}` contains a NUL character (`\\0`), which PostgreSQL text cannot hold"
+                ),
+                "NUL character",
+                "remove the `\\0` escape from the string",
+            );
+            return false;
+        }
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            self.report(
+                Kind::AbsurdSize,
+                span,
+                format!("`{field}` is {chars} characters long; the limit is {MAX_TEXT_CHARS}"),
+                "too long",
+                format!(
+                    "shorten it to at most {MAX_TEXT_CHARS} characters; names and labels are short"
+                ),
+            );
+            return false;
+        }
+        true
     }
 
     /// "expected X, found Y" at the value.

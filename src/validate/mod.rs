@@ -86,11 +86,12 @@ pub(crate) fn finish<T>(
             // Reading order: structural and semantic problems interleave as
             // they appear in the file, whichever stage found them.
             problems.0.sort_by_key(|p| p.span.offset());
-            // A huge text is not echoed back in full: the report shows spans only.
+            // A huge text is not echoed back in full: the report shows spans
+            // only; long lines are cut so the report can always render.
             let shown = if text.len() > MAX_SPEC_BYTES {
                 String::new()
             } else {
-                text.to_owned()
+                problems.fit_for_display(text)
             };
             Err(SpecErrors {
                 name: name.to_owned(),
