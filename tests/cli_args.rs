@@ -145,3 +145,38 @@ fn readme_installs_the_binary_before_using_it() {
     assert!(shell[0].starts_with("cargo run --release -- build scenarios/demo-travel-co.yaml"));
     assert!(shell[1].starts_with("scripts/test"));
 }
+
+/// Regression: `overlay SPEC cash-crnch` said only "cannot read spec
+/// …/cash-crnch.yaml"; it now suggests the close name and lists the others.
+#[test]
+fn an_unknown_overlay_gets_a_suggestion_and_the_list() {
+    let typo = Demoforge::new(["overlay", "scenarios/demo-travel-co.yaml", "cash-crnch"]).run();
+    assert_eq!(typo.stdout, "");
+    insta::assert_snapshot!(format!("exit code: {}\n\n{}", typo.code, typo.stderr));
+    // The same lookup serves `export --overlay` and `--after`.
+    for args in [
+        &[
+            "export",
+            "scenarios/demo-travel-co.yaml",
+            "--format",
+            "hledger",
+            "--overlay",
+            "quater-close",
+        ][..],
+        &[
+            "overlay",
+            "scenarios/demo-travel-co.yaml",
+            "cash-crunch",
+            "--after",
+            "quater-close",
+        ],
+    ] {
+        let other = run(args);
+        assert_eq!(other.code, 1, "{args:?}: {}", other.stderr);
+        assert!(
+            other.stderr.contains("did you mean `quarter-close`?"),
+            "{args:?}: {}",
+            other.stderr
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod commands;
 mod db_commands;
 mod delta_commands;
 mod export_command;
+mod overlays;
 mod preview_command;
 
 use std::process::ExitCode;
