@@ -22,7 +22,7 @@ pub enum Command {
         /// Scenario spec files.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
-        /// Output folder (default: generated).
+        /// Output folder.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
         /// Folder of templates that replaces the built-in templates/postgres.
@@ -33,7 +33,7 @@ pub enum Command {
     Check {
         /// Scenario spec files (default: every scenarios/*.yaml).
         specs: Vec<PathBuf>,
-        /// Folder holding the generated files to compare with (default: generated).
+        /// Folder holding the generated files to compare with.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
         /// Folder of templates that replaces the built-in templates/postgres.
