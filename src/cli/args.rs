@@ -1,3 +1,8 @@
+//! The command line's shape: subcommands, flags and their help lines.
+//!
+//! Input: argv (parsed by clap). Output: a [`Cli`]. Invariant: every argument
+//! of every subcommand has a help line (`tests/cli_args.rs` walks the tree).
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -17,7 +22,7 @@ pub enum Command {
         /// Scenario spec files.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
-        /// Output folder (default: generated).
+        /// Output folder.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
         /// Folder of templates that replaces the built-in templates/postgres.
@@ -28,13 +33,16 @@ pub enum Command {
     Check {
         /// Scenario spec files (default: every scenarios/*.yaml).
         specs: Vec<PathBuf>,
+        /// Folder holding the generated files to compare with.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
+        /// Folder of templates that replaces the built-in templates/postgres.
         #[arg(long)]
         templates: Option<PathBuf>,
     },
     /// Parse and validate specs only; report every problem.
     Validate {
+        /// Scenario spec files or overlay files.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
@@ -44,6 +52,7 @@ pub enum Command {
     Preview(super::preview_command::PreviewArgs),
     /// Print the reference schema DDL, or apply it with --apply.
     Schema {
+        /// Folder of templates that replaces the built-in templates/postgres.
         #[arg(long)]
         templates: Option<PathBuf>,
         #[command(flatten)]

@@ -112,7 +112,7 @@ pub fn layer_overlays(
 ) -> Result<Scenario, miette::Report> {
     let mut overlays = Vec::with_capacity(names.len());
     for name in names {
-        overlays.push(compile_overlay_file(&overlay_path(spec, name))?);
+        overlays.push(compile_overlay_file(&super::overlays::locate(spec, name)?)?);
     }
     scenario
         .with_overlays(&overlays)

@@ -39,6 +39,7 @@ pub struct OverlayArgs {
     /// Overlays the tenant already has (applied by earlier overlay deltas).
     #[arg(long = "after", value_name = "NAME")]
     pub after: Vec<String>,
+    /// Folder of templates that replaces the built-in templates/postgres.
     #[arg(long)]
     pub templates: Option<PathBuf>,
     /// Write the delta to this file (atomically) instead of stdout.

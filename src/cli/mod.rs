@@ -11,6 +11,7 @@ mod commands;
 mod db_commands;
 mod delta_commands;
 mod export_command;
+mod overlays;
 mod preview_command;
 
 use std::process::ExitCode;
@@ -22,7 +23,7 @@ pub use commands::build_dump_bytes;
 
 /// Exit codes, documented in the README.
 pub mod exit {
-    /// The spec or input is invalid; nothing was written.
+    /// The spec or input (arguments included) is invalid; nothing was written.
     pub const INVALID_INPUT: u8 = 1;
     /// `check` found generated files that differ from a fresh build.
     pub const STALE: u8 = 2;
@@ -32,8 +33,22 @@ pub mod exit {
 
 pub fn main() -> ExitCode {
     install_report_hook();
-    let cli = Cli::parse();
-    commands::run(cli)
+    match Cli::try_parse() {
+        Ok(cli) => commands::run(cli),
+        Err(error) => usage_error(&error),
+    }
+}
+
+/// clap exits 2 on a usage error, which is also `check`'s "stale". A bad
+/// argument is invalid input (exit 1); `--help` and `--version` stay exit 0.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    // Printing can only fail when stderr/stdout is closed; nothing to report then.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(exit::INVALID_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Diagnostics are plain text when stderr is not a terminal, so that CI logs and

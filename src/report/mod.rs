@@ -10,7 +10,7 @@ pub mod preview;
 
 use std::fmt::Write;
 
-use crate::model::Money;
+use crate::model::{Account, Money};
 use crate::simulate::{Aging, CompanyBooks};
 
 /// The golden reports, as (file name, CSV text).
@@ -34,13 +34,33 @@ pub fn row_counts_csv(row_counts: &[(&str, u64)]) -> String {
     out
 }
 
-/// One line per account with a balance, debit or credit, and a total line per
-/// company whose two columns must be equal.
+/// Indices of `accounts` in chart order: by account code, numerically when
+/// the codes are numbers (`900` before `1000`), else as text. The model keeps
+/// accounts in the order they were added (defaults, overrides, then bank
+/// accounts), which is not the order an accountant reads a chart in. The sort
+/// is stable, so equal codes (none in a valid chart) keep their order.
+pub fn chart_order(accounts: &[Account]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    order.sort_by(|&a, &b| code_key(&accounts[a].code).cmp(&code_key(&accounts[b].code)));
+    order
+}
+
+/// Numeric codes first, by value; then any other code, as text.
+fn code_key(code: &str) -> (bool, u128, &str) {
+    match code.parse::<u128>() {
+        Ok(n) if code.bytes().all(|b| b.is_ascii_digit()) => (false, n, code),
+        _ => (true, 0, code),
+    }
+}
+
+/// One line per account with a balance, debit or credit, in chart order, and a
+/// total line per company whose two columns must be equal.
 pub fn trial_balance_csv(books: &[CompanyBooks]) -> String {
     let mut out = String::from("company,code,account,debit,credit\n");
     for company in books {
         let (mut debits, mut credits) = (Money::ZERO, Money::ZERO);
-        for (account, &balance) in company.accounts.iter().zip(&company.balances) {
+        for i in chart_order(&company.accounts) {
+            let (account, balance) = (&company.accounts[i], company.balances[i]);
             if balance.is_zero() {
                 continue;
             }
@@ -139,5 +159,27 @@ mod tests {
         assert_eq!(csv("plain"), "plain");
         assert_eq!(csv("a,b"), "\"a,b\"");
         assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    fn account(code: &str) -> Account {
+        Account {
+            code: code.to_owned(),
+            name: code.to_owned(),
+            kind: crate::model::AccountKind::Asset,
+            purpose: None,
+        }
+    }
+
+    #[test]
+    fn chart_order_sorts_codes_numerically_then_as_text() {
+        let accounts: Vec<Account> = ["6600", "1300", "1001", "900", "B2", "1000", "A1"]
+            .into_iter()
+            .map(account)
+            .collect();
+        let codes: Vec<&str> = chart_order(&accounts)
+            .into_iter()
+            .map(|i| accounts[i].code.as_str())
+            .collect();
+        assert_eq!(codes, ["900", "1000", "1001", "1300", "6600", "A1", "B2"]);
     }
 }

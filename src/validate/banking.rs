@@ -61,7 +61,7 @@ pub fn banking(
     };
     let credit_card = raw
         .and_then(|r| r.credit_card.as_ref())
-        .and_then(|c| credit_card(c, problems));
+        .and_then(|c| credit_card(c, chart, problems));
     let monthly_fee = raw
         .and_then(|r| r.monthly_fee.as_ref())
         .and_then(|f| money_in(problems, f, "monthly_fee", 0, MAX_MONTHLY_FEE))
@@ -299,10 +299,30 @@ pub fn next_free_code(taken: &HashSet<String>, start: u32) -> String {
         .unwrap_or_default()
 }
 
-fn credit_card(raw: &RawCreditCard, problems: &mut Problems) -> Option<CreditCard> {
-    let name = match &raw.name {
-        Some(name) => non_empty(name, "credit card name", problems),
-        None => Some(DEFAULT_CARD_NAME.to_owned()),
+/// The card books to the chart's `credit_card` account, so the card's name is
+/// that account's name: a `name:` on the card renames the account (over any
+/// name from `chart_of_accounts`), and without one the card takes the
+/// account's name. Either way the name shows up in the dump's chart, the
+/// exports and the preview's cash position.
+fn credit_card(
+    raw: &RawCreditCard,
+    chart: &mut [Account],
+    problems: &mut Problems,
+) -> Option<CreditCard> {
+    let account = chart
+        .iter_mut()
+        .find(|a| a.purpose == Some(AccountPurpose::CreditCard));
+    let name = match (&raw.name, account) {
+        (Some(name), account) => {
+            let name = non_empty(name, "credit card name", problems);
+            if let (Some(name), Some(account)) = (&name, account) {
+                account.name.clone_from(name);
+            }
+            name
+        }
+        (None, Some(account)) => Some(account.name.clone()),
+        // Unreachable: every chart keeps its `credit_card` purpose.
+        (None, None) => Some(DEFAULT_CARD_NAME.to_owned()),
     };
     let limit = raw
         .limit

@@ -153,6 +153,8 @@ pub fn chart(raw: Option<&RawChart>, country: Country, problems: &mut Problems) 
                     "empty name",
                     "give the account a name, e.g. `Tour revenue`",
                 );
+            } else {
+                super::company::padded(name, "account name", problems);
             }
         }
         let index = match accounts.iter().position(|a| a.code == code.value) {

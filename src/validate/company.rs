@@ -128,9 +128,9 @@ pub fn company(raw: &RawCompany, problems: &mut Problems) -> Option<Checked> {
     })
 }
 
+/// A name, kept verbatim: empty or padded names are reported, never trimmed.
 pub fn non_empty(value: &Spanned<String>, what: &str, problems: &mut Problems) -> Option<String> {
-    let trimmed = value.value.trim();
-    if trimmed.is_empty() {
+    if value.value.trim().is_empty() {
         problems.report(
             Kind::InvalidValue,
             value.span,
@@ -140,7 +140,28 @@ pub fn non_empty(value: &Spanned<String>, what: &str, problems: &mut Problems) -
         );
         return None;
     }
-    Some(trimmed.to_owned())
+    if padded(value, what, problems) {
+        return None;
+    }
+    Some(value.value.clone())
+}
+
+/// Reports a name with leading or trailing whitespace (only a quoted YAML
+/// string can have it). Silently trimming it would make the dump differ from
+/// what the spec says; keeping it would put invisible spaces in the app.
+pub fn padded(value: &Spanned<String>, what: &str, problems: &mut Problems) -> bool {
+    let text = value.value.as_str();
+    if text.trim() == text {
+        return false;
+    }
+    problems.report(
+        Kind::InvalidValue,
+        value.span,
+        format!("the {what} starts or ends with whitespace"),
+        "whitespace at an edge",
+        format!("remove the whitespace at the start and end of the {what}"),
+    );
+    true
 }
 
 fn key(raw: &RawCompany, problems: &mut Problems) -> Option<Spanned<String>> {

@@ -20,7 +20,7 @@ mod tax;
 mod time_travel;
 
 pub use activity::normalise as normalise_seasonality;
-pub use overlay::compile_overlay;
+pub use overlay::{compile_overlay, unknown_overlay};
 pub use scenario::spec_hash;
 pub use time_travel::parse_offset;
 

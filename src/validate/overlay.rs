@@ -3,13 +3,15 @@
 //! Input: an overlay file's name and text. Output: an [`Overlay`] or every
 //! problem at once, as the same [`SpecErrors`] diagnostics specs get.
 //! Invariant: a returned overlay names exactly one effect, every number is in
-//! range and the vendor category exists.
+//! range and the vendor category exists. Also the report for an overlay name
+//! that has no file ([`unknown_overlay`]); finding the files is the CLI's job.
 
 use miette::SourceSpan;
 
 use super::choice::{choose, in_range};
 use crate::model::{CashCrunch, Money, Overlay, OverlayEffect, QuarterClose, SpendCategory};
 use crate::spec::overlay::{RawCashCrunch, RawQuarterClose};
+use crate::spec::text::{did_you_mean, quoted_list};
 use crate::spec::{Kind, Problems, Spanned, SpecErrors};
 
 const CATEGORIES: [(&str, SpendCategory); 8] = [
@@ -22,6 +24,26 @@ const CATEGORIES: [(&str, SpendCategory); 8] = [
     ("office_supplies", SpendCategory::OfficeSupplies),
     ("travel", SpendCategory::Travel),
 ];
+
+/// The report for an overlay name with no file: a did-you-mean when one of
+/// the `available` names (sorted) is close, and the list of them all.
+/// `folder` is where the names were looked up.
+pub fn unknown_overlay(name: &str, folder: &str, available: &[&str]) -> miette::Report {
+    let list = if available.is_empty() {
+        format!("there are no overlays in {folder}")
+    } else {
+        format!("available overlays: {}", quoted_list(available))
+    };
+    let help = match did_you_mean(name, available) {
+        Some(close) => format!("did you mean `{close}`? {list}"),
+        None => format!("{list}; or pass the path of an overlay .yaml file"),
+    };
+    miette::miette!(
+        code = "demoforge::overlay::unknown",
+        help = help,
+        "no overlay named `{name}` in {folder}"
+    )
+}
 
 /// Parses and validates an overlay file. `name` is the path shown in diagnostics.
 pub fn compile_overlay(name: &str, text: &str) -> Result<Overlay, SpecErrors> {
@@ -172,4 +194,43 @@ fn quarter_close(raw: &RawQuarterClose, problems: &mut Problems) -> Option<Quart
         accrual_months: accrual_months? as u32,
         accruals_account: accruals_account?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(report: &miette::Report) -> (String, String) {
+        let help = report.help().map(|h| h.to_string()).unwrap_or_default();
+        (report.to_string(), help)
+    }
+
+    #[test]
+    fn a_typo_gets_a_suggestion_and_the_list() {
+        let report = unknown_overlay(
+            "cash-crnch",
+            "scenarios/overlays",
+            &["cash-crunch", "quarter-close"],
+        );
+        let (message, help) = text(&report);
+        assert_eq!(
+            message,
+            "no overlay named `cash-crnch` in scenarios/overlays"
+        );
+        assert_eq!(
+            help,
+            "did you mean `cash-crunch`? available overlays: `cash-crunch`, `quarter-close`"
+        );
+    }
+
+    #[test]
+    fn a_far_name_gets_the_list_only() {
+        let (_, help) = text(&unknown_overlay("zzz", "o", &["cash-crunch"]));
+        assert_eq!(
+            help,
+            "available overlays: `cash-crunch`; or pass the path of an overlay .yaml file"
+        );
+        let (_, help) = text(&unknown_overlay("zzz", "o", &[]));
+        assert!(help.starts_with("there are no overlays in o;"), "{help}");
+    }
 }

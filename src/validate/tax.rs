@@ -87,6 +87,8 @@ pub fn tax_rates(
                     "empty name",
                     "give the rate a name, e.g. `Standard rate VAT`",
                 );
+            } else {
+                super::company::padded(name, "tax rate name", problems);
             }
         }
         let existing = rates.iter().position(|r| r.code == code.value);

@@ -110,9 +110,10 @@ impl Collector {
         let accounts = &books.accounts;
         let balances = &books.balances;
 
+        let order = crate::report::chart_order(accounts);
         let mut lines = Vec::new();
         let (mut total_debit, mut total_credit) = (Amount(0), Amount(0));
-        for (account, balance) in accounts.iter().zip(balances) {
+        for (account, balance) in order.iter().map(|&i| (&accounts[i], &balances[i])) {
             if balance.is_zero() {
                 continue;
             }
@@ -155,9 +156,9 @@ impl Collector {
         }
 
         let section = |kind: AccountKind, sign: i64| {
-            let lines: Vec<BalanceLine> = accounts
+            let lines: Vec<BalanceLine> = order
                 .iter()
-                .zip(balances)
+                .map(|&i| (&accounts[i], &balances[i]))
                 .filter(|(a, b)| a.kind == kind && !b.is_zero())
                 .map(|(a, b)| BalanceLine {
                     code: a.code.clone(),
