@@ -151,3 +151,182 @@ fn company_rows_grow_with_every_count() {
         }
     }
 }
+
+// ---- Killed builds leave nothing behind ----
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The minimal spec with a travel offset, so a build writes a `travel/` file.
+fn travel_spec(dir: &Path, name: &str, seed: u32) -> std::path::PathBuf {
+    let text = fs::read_to_string(format!("{CRATE_ROOT}/tests/specs/good/minimal.yaml")).unwrap();
+    let path = dir.join(name);
+    fs::write(
+        &path,
+        format!("{text}seed: {seed}\ntime_travel: [\"+1 months\"]\n"),
+    )
+    .unwrap();
+    path
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn hidden_entries(dir: &Path) -> Vec<String> {
+    tree(dir)
+        .into_keys()
+        .filter(|p| p.split('/').any(|part| part.starts_with('.')))
+        .collect()
+}
+
+fn build(spec: &Path, out: &Path) -> cli::Run {
+    cli::Demoforge::new(["build", spec.to_str().unwrap()])
+        .out(out)
+        .run()
+}
+
+/// Starts a build that pauses at `phase`, waits until it is there, SIGKILLs it.
+fn kill_build_at(spec: &Path, out: &Path, phase: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_demoforge"))
+        .args([
+            "build",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("DEMOFORGE_TEST_PAUSE_AT", phase)
+        .env("DEMOFORGE_TEST_PAUSE_SECS", "120")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let marker = format!("demoforge-test: paused at {phase}");
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if line == marker {
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the build ended before {phase}: {seen:?}"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_build_killed_at_any_phase_leaves_the_previous_output_and_no_leftovers() {
+    let specs = tempfile::tempdir().unwrap();
+    let first = travel_spec(specs.path(), "first.yaml", 1);
+    let second = travel_spec(specs.path(), "second.yaml", 2);
+    let other = specs.path().join("other.yaml");
+    fs::write(
+        &other,
+        fs::read_to_string(format!("{CRATE_ROOT}/tests/specs/good/minimal.yaml"))
+            .unwrap()
+            .replace("scenario: demo-travel-co", "scenario: other-co"),
+    )
+    .unwrap();
+    for (phase, left) in [
+        ("build-compiled", ".demoforge-spill-"),
+        ("build-staged", ".demoforge-build-"),
+        ("build-swapping", ".demoforge-old-"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        build(&first, out.path()).success();
+        let before = tree(out.path());
+        assert!(before.contains_key("demo-travel-co/travel/+1-months.sql"));
+
+        kill_build_at(&second, out.path(), phase);
+        let leftovers = hidden_entries(out.path());
+        assert!(
+            leftovers.iter().any(|p| p.starts_with(left)),
+            "{phase}: expected a {left} folder, found {leftovers:?}"
+        );
+
+        // The next build, of another scenario, cleans up and restores.
+        build(&other, out.path()).success();
+        assert_eq!(hidden_entries(out.path()), Vec::<String>::new(), "{phase}");
+        let mut after = tree(out.path());
+        after.retain(|p, _| p.starts_with("demo-travel-co/"));
+        assert!(after == before, "{phase}: the previous output changed");
+
+        // And a build of the killed spec replaces the whole folder at once.
+        build(&second, out.path()).success();
+        let replaced = tree(out.path());
+        assert_ne!(
+            replaced["demo-travel-co/base-demo.sql"],
+            before["demo-travel-co/base-demo.sql"]
+        );
+        assert!(replaced.contains_key("demo-travel-co/travel/+1-months.sql"));
+        assert_eq!(hidden_entries(out.path()), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_live_builds_work_folders_are_left_alone() {
+    let specs = tempfile::tempdir().unwrap();
+    let spec = travel_spec(specs.path(), "a.yaml", 1);
+    let out = tempfile::tempdir().unwrap();
+    // This test process is alive: its folders belong to a running build.
+    let mine = out
+        .path()
+        .join(format!(".demoforge-build-{}-x", std::process::id()));
+    fs::create_dir(&mine).unwrap();
+    build(&spec, out.path()).success();
+    assert!(mine.is_dir());
+}
+
+// ---- `--output name.sql`: a bare file name is written in the current folder ----
+
+#[test]
+fn export_to_a_bare_file_name_succeeds() {
+    let cwd = tempfile::tempdir().unwrap();
+    let spec = format!("{CRATE_ROOT}/tests/specs/good/minimal.yaml");
+    let output = Command::new(env!("CARGO_BIN_EXE_demoforge"))
+        .args([
+            "export",
+            &spec,
+            "--format",
+            "hledger",
+            "--output",
+            "books.journal",
+        ])
+        .current_dir(cwd.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = fs::read_to_string(cwd.path().join("books.journal")).unwrap();
+    assert!(written.contains("Assets"), "{written:.200}");
+    let names: Vec<_> = fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["books.journal"]);
+}
