@@ -47,16 +47,21 @@ fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
             continue;
         }
         match compile_spec(path) {
-            Ok(scenario) => say!(
-                "{}: ok ({} compan{})",
-                path.display(),
-                scenario.companies.len(),
-                if scenario.companies.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                }
-            ),
+            Ok(scenario) => {
+                let predicted = crate::validate::size::predict(&scenario);
+                say!(
+                    "{}: ok ({} compan{}; predicted {} rows to compile, {} MiB)",
+                    path.display(),
+                    scenario.companies.len(),
+                    if scenario.companies.len() == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    },
+                    predicted.compiled_rows(),
+                    predicted.memory >> 20
+                )
+            }
             Err(report) => {
                 eprintln!("{report:?}");
                 failed = true;

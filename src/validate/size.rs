@@ -46,6 +46,10 @@ const BYTES_PER_PARTY: u64 = 600;
 /// and index, per target row its stored text, its rendered copy and index.
 const TRAVEL_BYTES_PER_BASE_ROW: u64 = 260;
 const TRAVEL_BYTES_PER_TARGET_ROW: u64 = 520;
+/// Every finished delta stays in memory until the scenario's folder is
+/// written: its new rows, and the rows of the base that changed (a tenth).
+const DELTA_BYTES_PER_NEW_ROW: u64 = 250;
+const DELTA_CHANGED_BASE_ROWS_PER_THOUSAND: u64 = 100;
 
 /// What a build of a scenario is expected to produce and need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +97,7 @@ pub fn predict(scenario: &Scenario) -> Prediction {
         Some(&target) => BASE_MEMORY_BYTES
             .saturating_add(base_rows.saturating_mul(TRAVEL_BYTES_PER_BASE_ROW))
             .saturating_add(target.saturating_mul(TRAVEL_BYTES_PER_TARGET_ROW))
+            .saturating_add(deltas_memory(base_rows, &travel_rows))
             .max(base_memory),
     };
     let parties = scenario
@@ -107,6 +112,19 @@ pub fn predict(scenario: &Scenario) -> Prediction {
         memory,
         parties,
     }
+}
+
+/// The finished deltas held together before they are written.
+fn deltas_memory(base_rows: u64, travel_rows: &[u64]) -> u64 {
+    let changed = base_rows * DELTA_CHANGED_BASE_ROWS_PER_THOUSAND / 1000;
+    travel_rows
+        .iter()
+        .map(|t| {
+            t.saturating_sub(base_rows)
+                .saturating_add(changed)
+                .saturating_mul(DELTA_BYTES_PER_NEW_ROW)
+        })
+        .fold(0, u64::saturating_add)
 }
 
 fn rows(scenario: &Scenario, calendar: Calendar) -> u64 {
