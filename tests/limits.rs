@@ -330,3 +330,64 @@ fn export_to_a_bare_file_name_succeeds() {
         .collect();
     assert_eq!(names, ["books.journal"]);
 }
+
+// ---- Refused up front, by validate and build alike ----
+
+#[test]
+fn validate_and_build_refuse_an_oversized_spec_alike_and_nothing_is_written() {
+    for (spec, field, numbers) in [
+        (
+            "tests/specs/bad/predicted_rows.yaml",
+            "companies:",
+            "the limits are 10000000 rows and 768 MiB",
+        ),
+        (
+            "tests/specs/bad/travel_too_big.yaml",
+            "time_travel:",
+            "the limits are 10000000 rows and 768 MiB",
+        ),
+        (
+            "tests/specs/bad/absurd_size.yaml",
+            "companies:",
+            "the limit is 200000",
+        ),
+    ] {
+        let validate = cli::Demoforge::new(["validate", spec]).run();
+        let out = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let build = cli::Demoforge::new(["build", spec]).out(out.path()).run();
+        // Refused from the counts alone: no simulation ran.
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{spec}: took {:?}",
+            started.elapsed()
+        );
+        assert_eq!((validate.code, build.code), (1, 1), "{spec}");
+        assert_eq!(validate.stderr, build.stderr, "{spec}");
+        // miette wraps long messages: join the continuation lines.
+        let joined = build.stderr.replace("\n  | ", " ");
+        assert!(joined.contains(numbers), "{spec}: {}", build.stderr);
+        assert!(build.stderr.contains(field), "{spec}: {}", build.stderr);
+        assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0, "{spec}");
+    }
+}
+
+#[test]
+fn validate_prints_the_prediction_of_a_valid_spec() {
+    let run = cli::Demoforge::new(["validate", "scenarios/demo-travel-co.yaml"]).run();
+    run.success();
+    let scenario = scenario(
+        "scenarios/demo-travel-co.yaml",
+        &fs::read_to_string(format!("{CRATE_ROOT}/scenarios/demo-travel-co.yaml")).unwrap(),
+    );
+    let p = predict(&scenario);
+    assert!(
+        run.stdout.contains(&format!(
+            "predicted {} rows to compile, {} MiB",
+            p.compiled_rows(),
+            p.memory >> 20
+        )),
+        "{}",
+        run.stdout
+    );
+}
