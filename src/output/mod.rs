@@ -152,7 +152,9 @@ fn swap_in(out: &Path, slug: &str, staging: &Path) -> std::io::Result<()> {
     }
     sync_folder(out)?;
     if moved {
-        fs::remove_dir_all(&old)?;
+        // The new files are in place: a failure here only leaves an `-old-`
+        // folder, which the next build removes once this process is gone.
+        let _ = fs::remove_dir_all(&old);
     }
     Ok(())
 }
