@@ -15,8 +15,8 @@ pub const MAX_PRODUCTS: u32 = 10_000;
 pub const MAX_DOCUMENTS_PER_PARTY_MONTH: u32 = 50_000;
 /// Predicted rows a build compiles: the base dump plus, for each
 /// `time_travel` offset, the whole scenario moved forward
-/// (`validate::size`). About 10 s of one core per million, in memory for
-/// the offsets.
+/// (`validate::size`). Measured: about 1.6 s of one core per million
+/// predicted rows for a base build, 2 s with offsets (docs/architecture.md).
 pub const MAX_PREDICTED_ROWS: u64 = 10_000_000;
 /// Predicted peak memory of `build`, in bytes. Set below 1 GB with room for
 /// the prediction's error: every spec under it was measured within 1 GB peak
