@@ -47,16 +47,21 @@ fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
             continue;
         }
         match compile_spec(path) {
-            Ok(scenario) => say!(
-                "{}: ok ({} compan{})",
-                path.display(),
-                scenario.companies.len(),
-                if scenario.companies.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                }
-            ),
+            Ok(scenario) => {
+                let predicted = crate::validate::size::predict(&scenario);
+                say!(
+                    "{}: ok ({} compan{}; predicted {} rows to compile, {} MiB)",
+                    path.display(),
+                    scenario.companies.len(),
+                    if scenario.companies.len() == 1 {
+                        "y"
+                    } else {
+                        "ies"
+                    },
+                    predicted.compiled_rows(),
+                    predicted.memory >> 20
+                )
+            }
             Err(report) => {
                 eprintln!("{report:?}");
                 failed = true;
@@ -167,9 +172,11 @@ impl Failure {
 }
 
 /// Compiles every spec before writing anything, so one bad spec leaves every
-/// output untouched.
+/// output untouched; each scenario's folder is then replaced as one unit.
+/// First removes what killed builds left behind.
 fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), Failure> {
     let templates = crate::output::load_templates(templates).map_err(Failure::invalid)?;
+    crate::output::clean_stale(out).map_err(Failure::io)?;
     let mut compiled = Vec::new();
     for path in specs {
         let started = Instant::now();
@@ -191,12 +198,14 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
             compile_scenario(&scenario, &templates, Box::new(store)).map_err(Failure::invalid)?;
         compiled.push((scenario.slug, result, started));
     }
+    crate::db::test_hook::pause_point("build-compiled");
     for (slug, result, started) in compiled {
-        crate::output::write_files(out, &result.files).map_err(Failure::io)?;
+        let folder =
+            crate::output::write_scenario(out, &slug, &result.files).map_err(Failure::io)?;
         let rows: u64 = result.row_counts.iter().map(|(_, n)| n).sum();
         eprintln!(
             "{slug}: wrote {} ({rows} rows) in {} ms",
-            out.join(&slug).join("base-demo.sql").display(),
+            folder.join("base-demo.sql").display(),
             started.elapsed().as_millis()
         );
     }

@@ -1,11 +1,16 @@
 //! Writing generated files atomically and checking them against disk.
 //!
 //! Input: compiled [`GeneratedFile`]s. Output: files under the output folder, or
-//! a comparison with them. Invariant: a file is either fully written or not
-//! changed: each is written to a temp file in its own folder and renamed.
+//! a comparison with them. Invariants: a single file is either fully written or
+//! not changed (a temp file in its own folder, renamed); a scenario's folder
+//! changes as one unit (its files are written to a hidden folder beside it and
+//! swapped in), so its travel deltas never appear without their base; and the
+//! hidden work folders of a killed build are removed by the next build
+//! ([`stale`]).
 
 mod compare;
 mod spill;
+pub mod stale;
 
 use std::fs;
 use std::io::Write;
@@ -51,18 +56,120 @@ pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, miette::Report>
     Ok(builtin.with_overrides(overrides))
 }
 
-/// Writes every file under `out`, each through a temp file and a rename.
-pub fn write_files(out: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, miette::Report> {
-    let mut written = Vec::with_capacity(files.len());
-    for file in files {
-        let path = out.join(&file.path);
-        write_atomically(&path, |w| {
-            file.write_to(w)
-                .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
+/// Removes what killed builds left in `out` and in the folder that holds
+/// their spill folders (the nearest existing folder at or above `out`).
+pub fn clean_stale(out: &Path) -> Result<(), miette::Report> {
+    for dir in [out, spill::spill_parent(out)] {
+        stale::clean(dir).map_err(|e| {
+            miette::miette!(
+                help = "remove the `.demoforge-*` folders of builds that are no longer running by hand",
+                "cannot clean up after an earlier build in {}: {e}",
+                dir.display()
+            )
         })?;
-        written.push(path);
     }
-    Ok(written)
+    Ok(())
+}
+
+/// Writes one scenario's files (each path starts with `slug/`) as one unit:
+/// into `out/.demoforge-build-<pid>-<slug>/`, then swapped in place of
+/// `out/<slug>`. The folder then holds exactly the new files; files of the
+/// previous build that are no longer generated (a dropped offset) go.
+pub fn write_scenario(
+    out: &Path,
+    slug: &str,
+    files: &[GeneratedFile],
+) -> Result<PathBuf, miette::Report> {
+    let io_error = |what: &str, path: &Path, e: std::io::Error| {
+        miette::miette!(
+            help = "check that the output folder is writable and the disk is not full",
+            "cannot {what} {}: {e}",
+            path.display()
+        )
+    };
+    fs::create_dir_all(out).map_err(|e| io_error("create the output folder", out, e))?;
+    let staging = out.join(stale::work_name(stale::BUILD, slug));
+    let result = stage(&staging, slug, files).and_then(|()| {
+        crate::db::test_hook::pause_point("build-staged");
+        swap_in(out, slug, &staging).map_err(|e| io_error("replace", &out.join(slug), e))
+    });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result.map(|()| out.join(slug))
+}
+
+/// Writes every file into `staging`, each synced, and syncs the folders.
+fn stage(staging: &Path, slug: &str, files: &[GeneratedFile]) -> Result<(), miette::Report> {
+    let mut folders = vec![staging.to_owned()];
+    for file in files {
+        let relative = Path::new(&file.path)
+            .strip_prefix(slug)
+            .map_err(|_| miette::miette!("{} is not in the folder {slug}", file.path))?;
+        let path = staging.join(relative);
+        let dir = path.parent().unwrap_or(staging).to_owned();
+        let io_error = |what: &str, e: std::io::Error| {
+            miette::miette!(
+                help = "check that the output folder is writable and the disk is not full",
+                "cannot {what} {}: {e}",
+                path.display()
+            )
+        };
+        fs::create_dir_all(&dir).map_err(|e| io_error("create the folder for", e))?;
+        // Unbuffered on purpose: see `write_atomically`.
+        let mut handle = fs::File::create(&path).map_err(|e| io_error("create", e))?;
+        file.write_to(&mut handle)
+            .and_then(|()| handle.sync_all())
+            .map_err(|e| io_error("write", e))?;
+        if !folders.contains(&dir) {
+            folders.push(dir);
+        }
+    }
+    for dir in folders.iter().rev() {
+        sync_folder(dir)
+            .map_err(|e| miette::miette!("cannot sync the folder {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Moves `out/<slug>` aside, renames `staging` into its place and removes the
+/// old folder. A build killed between the two renames leaves the old folder
+/// under a name that [`stale::clean`] moves back.
+fn swap_in(out: &Path, slug: &str, staging: &Path) -> std::io::Result<()> {
+    let target = out.join(slug);
+    let old = out.join(stale::work_name(stale::OLD, slug));
+    let moved = match fs::rename(&target, &old) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    crate::db::test_hook::pause_point("build-swapping");
+    if let Err(e) = fs::rename(staging, &target) {
+        if moved {
+            let _ = fs::rename(&old, &target);
+        }
+        return Err(e);
+    }
+    sync_folder(out)?;
+    if moved {
+        // The new files are in place: a failure here only leaves an `-old-`
+        // folder, which the next build removes once this process is gone.
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+/// A rename is durable only once the folder that holds it is synced.
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir).and_then(|d| d.sync_all())
+}
+
+/// The folder that holds `path`: `.` for a bare file name, whose
+/// `Path::parent()` is empty.
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Writes `bytes` to `path` through a temp file in the same folder and a
@@ -83,7 +190,7 @@ fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> Result<(), miette::Report>,
 ) -> Result<(), miette::Report> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = folder_of(path);
     let io_error = |what: &str, e: std::io::Error| {
         miette::miette!(
             help = "check that the output folder is writable and the disk is not full",
@@ -105,10 +212,7 @@ fn write_atomically(
         fill(&mut file)?;
         file.sync_all().map_err(|e| io_error("flush", e))?;
         fs::rename(&temp, path).map_err(|e| io_error("replace", e))?;
-        // The rename is durable only once the folder itself is synced.
-        fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io_error("sync the folder of", e))
+        sync_folder(dir).map_err(|e| io_error("sync the folder of", e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);

@@ -16,15 +16,12 @@ impl SpillStore {
     /// Spill files live in a hidden temp folder in the nearest existing folder
     /// at or above `out` (the same disk as the output, and no folder is created
     /// for a build that then fails). It is removed when the store is dropped.
+    /// The folder carries this process's id, so a later build can tell that
+    /// a folder left by a killed build is stale ([`super::stale`]).
     pub fn near(out: &Path) -> io::Result<SpillStore> {
-        let parent = out
-            .ancestors()
-            .find(|p| p.is_dir())
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
         let dir = tempfile::Builder::new()
-            .prefix(".demoforge-spill-")
-            .tempdir_in(parent)?;
+            .prefix(&super::stale::work_name(super::stale::SPILL, ""))
+            .tempdir_in(spill_parent(out))?;
         Ok(SpillStore {
             dir,
             files: Vec::new(),
@@ -34,6 +31,15 @@ impl SpillStore {
     fn path(&self, table: usize) -> std::path::PathBuf {
         self.dir.path().join(format!("table-{table:02}"))
     }
+}
+
+/// The nearest existing folder at or above `out` (`.` for a relative path
+/// with no existing folder).
+pub fn spill_parent(out: &Path) -> &Path {
+    out.ancestors()
+        .find(|p| p.is_dir())
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 impl TableStore for SpillStore {

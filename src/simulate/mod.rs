@@ -25,7 +25,7 @@ mod periods;
 mod plans;
 pub mod rows;
 mod setup;
-mod targets;
+pub(crate) mod targets;
 mod tax_returns;
 mod treasury;
 

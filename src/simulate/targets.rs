@@ -117,7 +117,7 @@ fn take(carry: &mut u64, mean_milli: u64) -> u32 {
 
 /// The monthly growth factor (millionths) whose twelfth power is `1 + growth`,
 /// found by integer bisection so that no libm is involved.
-fn monthly_growth_ppm(growth_bp: i32) -> u64 {
+pub(crate) fn monthly_growth_ppm(growth_bp: i32) -> u64 {
     let yearly = (1_000_000 + i64::from(growth_bp) * 100).max(10_000) as u64;
     let power =
         |monthly: u64| (0..12).fold(1_000_000u128, |f, _| f * u128::from(monthly) / 1_000_000);

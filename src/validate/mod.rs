@@ -15,6 +15,7 @@ mod overlay;
 mod parties;
 mod payroll;
 mod scenario;
+pub mod size;
 mod targets;
 mod tax;
 mod time_travel;

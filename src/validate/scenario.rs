@@ -1,5 +1,5 @@
 //! The whole scenario: top-level fields, then rules that span companies
-//! (unique keys, unique persona emails, the total size estimate).
+//! (unique keys, unique persona emails, the predicted size in [`super::size`]).
 //!
 //! Input: a [`RawScenario`] and the spec text. Output: a [`Scenario`], or
 //! `None` when a required part is missing (a problem is then recorded).
@@ -58,13 +58,10 @@ pub fn scenario(raw: &RawScenario, spec: &str, problems: &mut Problems) -> Optio
     let calendar = raw.calendar.as_ref().and_then(|c| calendar(c, problems));
     let time_travel = time_travel::offsets(raw.time_travel.as_ref(), problems);
     let companies = companies(raw, problems);
-    if let (Some(calendar), Some(companies)) = (&calendar, &companies) {
-        estimate_size(raw, companies, calendar.months, problems);
-    }
     if !version_ok {
         return None;
     }
-    Some(Scenario {
+    let scenario = Scenario {
         slug: slug?,
         seed,
         spec_hash: spec_hash(spec),
@@ -72,7 +69,10 @@ pub fn scenario(raw: &RawScenario, spec: &str, problems: &mut Problems) -> Optio
         companies: companies?,
         time_travel,
         overlays: Vec::new(),
-    })
+    };
+    // Last, on the compiled counts: `build` runs this same check.
+    super::size::check(raw, &scenario, problems);
+    Some(scenario)
 }
 
 pub fn spec_hash(spec: &str) -> String {
@@ -160,52 +160,4 @@ fn unique_emails(companies: &[RawCompany], problems: &mut Problems) {
             );
         }
     }
-}
-
-/// Refuses a spec whose simulation would produce an absurd number of
-/// documents, pointing at the company that contributes most.
-fn estimate_size(raw: &RawScenario, companies: &[Company], months: u32, problems: &mut Problems) {
-    let per_company: Vec<u64> = companies
-        .iter()
-        .map(|c| {
-            let invoices =
-                u64::from(c.customers.count) * u64::from(c.customers.invoices_per_month.0);
-            let bills = u64::from(c.vendors.count) * u64::from(c.vendors.bills_per_month.0);
-            invoices
-                .saturating_add(bills)
-                .saturating_mul(u64::from(months))
-                / 1000
-        })
-        .collect();
-    let total = per_company.iter().fold(0u64, |a, b| a.saturating_add(*b));
-    if total <= limits::MAX_ESTIMATED_DOCUMENTS {
-        return;
-    }
-    let biggest = per_company
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
-        .map_or(0, |(i, _)| i);
-    let raw_company = raw.companies.as_ref().and_then(|l| l.items.get(biggest));
-    let Some(raw_company) = raw_company else {
-        return;
-    };
-    let span = raw_company
-        .customers
-        .as_ref()
-        .map(|c| c.count.as_ref().map_or(c.key, |n| n.span))
-        .unwrap_or(raw_company.at);
-    problems.report(
-        Kind::AbsurdSize,
-        span,
-        format!(
-            "the scenario would generate about {total} documents; the limit is {}",
-            limits::MAX_ESTIMATED_DOCUMENTS
-        ),
-        "too many documents",
-        format!(
-            "estimate = (customers × invoices_per_month + vendors × bills_per_month) × months = {total}; lower the counts or rates below {}",
-            limits::MAX_ESTIMATED_DOCUMENTS
-        ),
-    );
 }
