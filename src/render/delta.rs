@@ -604,6 +604,33 @@ mod tests {
     }
 
     #[test]
+    fn a_table_a_template_renamed_is_keyed_by_its_catalog_declaration() {
+        let columns: Vec<String> = crate::catalog::Table::Users
+            .def()
+            .dump_columns()
+            .map(|c| c.name.to_owned())
+            .collect();
+        let (_, after) = statements(Op::Upsert, "app.people", &columns);
+        assert_eq!(
+            after[0],
+            "INSERT INTO app.people (id, company_id, name, email, password_hash, created_on) \
+             SELECT id, company_id, name, email, password_hash, created_on FROM \
+             pg_temp.delta_upsert__app__people ON CONFLICT (company_id, id) DO UPDATE SET \
+             name = EXCLUDED.name, email = EXCLUDED.email, created_on = EXCLUDED.created_on;"
+        );
+        let (_, after) = statements(Op::Remove, "app.people", &columns);
+        assert!(after[0].starts_with("DELETE FROM app.people WHERE (id, company_id) IN"));
+        // A table the catalog cannot match is keyed by the whole row.
+        let unknown = ["id".to_owned(), "label".to_owned()];
+        let (_, after) = statements(Op::Upsert, "app.other", &unknown);
+        assert!(
+            after[0].ends_with("ON CONFLICT DO NOTHING;"),
+            "{}",
+            after[0]
+        );
+    }
+
+    #[test]
     fn removals_run_in_reverse_foreign_key_order() {
         let a = dump(&["c\tCo\tt"], &["u1\tc\tAnn\t\\N"], &["c\tr\tread"]);
         let b = dump(&["c\tCo\tt"], &[], &[]);
