@@ -3,9 +3,10 @@
 //! The pipeline, one module per stage:
 //! `spec` (YAML to raw types with spans) → `validate` (raw types to [`model`]) →
 //! `simulate` (the deterministic ledger) → `render` (templates to dump bytes) →
-//! `output` (write and check files). `db` loads and resets tenants, `report`
+//! `output` (write and check files). `catalog` declares every table once. `db` loads and resets tenants, `report`
 //! previews the books, and `cli` wires the commands. Only `output` and `db` do I/O.
 
+pub mod catalog;
 pub mod cli;
 pub mod db;
 pub mod model;

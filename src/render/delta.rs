@@ -3,7 +3,8 @@
 //! Input: two scenarios (or two rendered dumps) and a [`DeltaHeader`]. Output:
 //! the bytes of a delta file in the format of docs/dump-format.md ("Delta
 //! dumps"). Pure: both sides are compiled into [`MemoryStore`]s and diffed table
-//! by table by primary key (`id`, or the whole row for tables without one).
+//! by table by primary key, as [`crate::catalog`] declares it (the whole row
+//! for a table keyed by all its columns, or one the catalog cannot match).
 //! Invariants: the output is deterministic (tables in foreign-key order, rows in
 //! the target's order, removals in the base's order), every row carries a
 //! company of the target dump, and the same SQL statements the file holds are
@@ -12,6 +13,7 @@
 //! ([`super::copy_text`]), and table and column names are the base dumps'
 //! `COPY` names, which the template escaped with `sql_ident`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -19,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::sql_text::{sql_comment, unescape_comment};
 use super::{MemoryStore, RenderError, TemplateError, TemplateSet};
+use crate::catalog::{self, Fill, TableDef};
 use crate::model::{Scenario, TravelOffset, TravelUnit};
 
 /// The header of a delta file: what it is and which states it joins.
@@ -93,60 +96,69 @@ pub fn parse_temp_table(name: &str) -> Option<(Op, String)> {
     Some((op, format!("{schema}.{table}")))
 }
 
+/// The declaration behind a dump table: by its name, or by its column list
+/// when a template renamed the table.
+fn declaration(table: &str, columns: &[String]) -> Option<&'static TableDef> {
+    catalog::by_name(table).or_else(|| catalog::by_dump_columns(columns))
+}
+
+/// A section's key: the catalog's primary key, when the section carries
+/// every key column and the key is not the whole row. `None` keys the
+/// section by the whole row (`core.role_permissions`, or a table the catalog
+/// cannot match).
+fn primary_key(table: &str, columns: &[String]) -> Option<&'static [&'static str]> {
+    let key = declaration(table, columns)?.primary_key;
+    let carried = key.iter().all(|k| columns.iter().any(|c| c == k));
+    (carried && key.len() < columns.len()).then_some(key)
+}
+
 /// Columns never overwritten by an upsert: credentials the loader issues.
-fn is_kept_column(table: &str, column: &str) -> bool {
-    table == "core.users" && column == "password_hash"
+fn is_kept_column(table: &str, columns: &[String], column: &str) -> bool {
+    declaration(table, columns)
+        .and_then(|t| t.column(column))
+        .is_some_and(|c| c.fill == Fill::Credential)
 }
 
 /// The SQL statements around one section's `COPY <temp table> … FROM stdin;`
 /// block: (before, after). The file holds exactly these; the loader checks
-/// them and runs its own copy of them.
+/// them and runs its own copy of them. Keys come from the catalog
+/// ([`primary_key`]): `ON CONFLICT` names the key as declared, the `DELETE`
+/// lists its columns in `COPY` order.
 pub fn statements(op: Op, table: &str, columns: &[String]) -> (Vec<String>, Vec<String>) {
     let temp = temp_table(op, table);
     let before = vec![format!("CREATE TEMP TABLE {} (LIKE {table});", &temp[8..])];
     let cols = columns.join(", ");
-    let keyed = columns.first().is_some_and(|c| c == "id");
+    let key = primary_key(table, columns);
     let action = match op {
         Op::Upsert => {
-            let conflict = if keyed {
-                // Tenant tables are keyed by (company_id, id): a row with the
-                // same id in another company is a different row, never taken over.
-                let key: &[&str] = if columns.iter().any(|c| c == "company_id") {
-                    &["company_id", "id"]
-                } else {
-                    &["id"]
-                };
-                let sets: Vec<String> = columns
-                    .iter()
-                    .filter(|c| !key.contains(&c.as_str()) && !is_kept_column(table, c))
-                    .map(|c| format!("{c} = EXCLUDED.{c}"))
-                    .collect();
-                let key = key.join(", ");
-                if sets.is_empty() {
-                    format!("ON CONFLICT ({key}) DO NOTHING")
-                } else {
-                    format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+            // Tenant tables are keyed by (company_id, id): a row with the
+            // same id in another company is a different row, never taken over.
+            let conflict = match key {
+                Some(key) => {
+                    let sets: Vec<String> = columns
+                        .iter()
+                        .filter(|c| {
+                            !key.contains(&c.as_str()) && !is_kept_column(table, columns, c)
+                        })
+                        .map(|c| format!("{c} = EXCLUDED.{c}"))
+                        .collect();
+                    let key = key.join(", ");
+                    if sets.is_empty() {
+                        format!("ON CONFLICT ({key}) DO NOTHING")
+                    } else {
+                        format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+                    }
                 }
-            } else {
-                "ON CONFLICT DO NOTHING".to_owned()
+                None => "ON CONFLICT DO NOTHING".to_owned(),
             };
             format!("INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp} {conflict};")
         }
         Op::Remove => {
-            let key: Vec<&str> = if keyed {
-                let company = if table == "core.companies" {
-                    "id"
-                } else {
-                    "company_id"
-                };
-                let mut key = vec!["id"];
-                if company != "id" && columns.iter().any(|c| c == company) {
-                    key.push(company);
-                }
-                key
-            } else {
-                columns.iter().map(String::as_str).collect()
-            };
+            let key: Vec<&str> = columns
+                .iter()
+                .map(String::as_str)
+                .filter(|c| key.is_none_or(|key| key.contains(c)))
+                .collect();
             let key = key.join(", ");
             format!("DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {temp});")
         }
@@ -219,11 +231,53 @@ fn parse_dump(bytes: &[u8]) -> Result<Parsed<'_>, RenderError> {
     Ok(parsed)
 }
 
-fn key<'a>(columns: &[String], row: &'a [u8]) -> &'a [u8] {
-    if columns.first().is_some_and(|c| c == "id") {
-        row.split(|b| *b == b'\t').next().unwrap_or(row)
-    } else {
-        row
+/// How a table's rows are matched between two dumps: by the bytes of the
+/// catalog's primary key fields, or by the whole row.
+#[derive(Clone, Copy)]
+enum RowKey {
+    /// The key is the first `n` fields (as for every catalog table).
+    Prefix(usize),
+    /// Fields at these positions, in order.
+    Fields(&'static [&'static str]),
+    Row,
+}
+
+impl RowKey {
+    fn of(table: &Table<'_>) -> RowKey {
+        let Some(key) = primary_key(&table.name, &table.columns) else {
+            return RowKey::Row;
+        };
+        let prefix = table.columns.iter().take(key.len());
+        if prefix.clone().all(|c| key.contains(&c.as_str())) {
+            RowKey::Prefix(key.len())
+        } else {
+            RowKey::Fields(key)
+        }
+    }
+
+    fn apply<'a>(self, columns: &[String], row: &'a [u8]) -> Cow<'a, [u8]> {
+        match self {
+            RowKey::Row => Cow::Borrowed(row),
+            RowKey::Prefix(n) => {
+                let end = row
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\t')
+                    .nth(n - 1)
+                    .map_or(row.len(), |(i, _)| i);
+                Cow::Borrowed(&row[..end])
+            }
+            RowKey::Fields(key) => {
+                let fields: Vec<&[u8]> = row.split(|b| *b == b'\t').collect();
+                let mut out = Vec::new();
+                for k in key {
+                    let i = columns.iter().position(|c| c == k);
+                    out.extend_from_slice(i.and_then(|i| fields.get(i)).unwrap_or(&&b""[..]));
+                    out.push(b'\t');
+                }
+                Cow::Owned(out)
+            }
+        }
     }
 }
 
@@ -249,10 +303,13 @@ pub fn diff_dumps(
         base.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let target_names: HashSet<&str> = target.tables.iter().map(|t| t.name.as_str()).collect();
     for t in &target.tables {
-        let old: HashMap<&[u8], &[u8]> = match base_tables.get(t.name.as_str()) {
-            Some(b) if b.columns == t.columns => {
-                b.rows.iter().map(|r| (key(&b.columns, r), *r)).collect()
-            }
+        let key = RowKey::of(t);
+        let old: HashMap<Cow<'_, [u8]>, &[u8]> = match base_tables.get(t.name.as_str()) {
+            Some(b) if b.columns == t.columns => b
+                .rows
+                .iter()
+                .map(|r| (key.apply(&b.columns, r), *r))
+                .collect(),
             Some(_) => {
                 return Err(malformed(format!(
                     "{} has different columns in the two dumps",
@@ -265,16 +322,17 @@ pub fn diff_dumps(
             .rows
             .iter()
             .copied()
-            .filter(|r| old.get(key(&t.columns, r)) != Some(r))
+            .filter(|r| old.get(&key.apply(&t.columns, r)) != Some(r))
             .collect();
-        let keys: HashSet<&[u8]> = t.rows.iter().map(|r| key(&t.columns, r)).collect();
+        let keys: HashSet<Cow<'_, [u8]>> =
+            t.rows.iter().map(|r| key.apply(&t.columns, r)).collect();
         let removed: Vec<&[u8]> = base_tables
             .get(t.name.as_str())
             .map(|b| {
                 b.rows
                     .iter()
                     .copied()
-                    .filter(|r| !keys.contains(key(&b.columns, r)))
+                    .filter(|r| !keys.contains(&key.apply(&b.columns, r)))
                     .collect()
             })
             .unwrap_or_default();
@@ -543,6 +601,33 @@ mod tests {
         let delta = text(diff_dumps(&a, &b, &header()).unwrap());
         assert!(delta.contains("FROM stdin;\nc\tr\twrite\n\\.\nDELETE FROM core.role_permissions WHERE (company_id, role_id, permission) IN (SELECT company_id, role_id, permission FROM pg_temp.delta_remove__core__role_permissions);\n"), "{delta}");
         assert!(delta.contains("FROM stdin;\nc\tr\tadmin\n\\.\nINSERT INTO core.role_permissions (company_id, role_id, permission) SELECT company_id, role_id, permission FROM pg_temp.delta_upsert__core__role_permissions ON CONFLICT DO NOTHING;\n"), "{delta}");
+    }
+
+    #[test]
+    fn a_table_a_template_renamed_is_keyed_by_its_catalog_declaration() {
+        let columns: Vec<String> = crate::catalog::Table::Users
+            .def()
+            .dump_columns()
+            .map(|c| c.name.to_owned())
+            .collect();
+        let (_, after) = statements(Op::Upsert, "app.people", &columns);
+        assert_eq!(
+            after[0],
+            "INSERT INTO app.people (id, company_id, name, email, password_hash, created_on) \
+             SELECT id, company_id, name, email, password_hash, created_on FROM \
+             pg_temp.delta_upsert__app__people ON CONFLICT (company_id, id) DO UPDATE SET \
+             name = EXCLUDED.name, email = EXCLUDED.email, created_on = EXCLUDED.created_on;"
+        );
+        let (_, after) = statements(Op::Remove, "app.people", &columns);
+        assert!(after[0].starts_with("DELETE FROM app.people WHERE (id, company_id) IN"));
+        // A table the catalog cannot match is keyed by the whole row.
+        let unknown = ["id".to_owned(), "label".to_owned()];
+        let (_, after) = statements(Op::Upsert, "app.other", &unknown);
+        assert!(
+            after[0].ends_with("ON CONFLICT DO NOTHING;"),
+            "{}",
+            after[0]
+        );
     }
 
     #[test]

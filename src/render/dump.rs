@@ -273,11 +273,11 @@ impl Layout {
             .tables
             .iter()
             .map(|&(t, rows)| {
-                let name = qualified_name(t);
-                let (schema, table) = name.split_once('.').unwrap_or(("public", name));
+                let def = t.def();
+                let (name, schema, table) = (def.qualified, def.schema(), def.name());
                 minijinja::context! {
                     name, schema, table,
-                    columns => columns(t).to_vec(),
+                    columns => columns(t),
                     rows,
                     data => Value::from_object(Rows {
                         table: t.index(),

@@ -122,9 +122,25 @@ impl GeneratedFile {
     }
 }
 
-/// The reference schema DDL, from `schema.sql.j2`.
+/// The reference schema DDL, from `schema.sql.j2`. The template receives the
+/// catalog's tenant tables (`tenant_tables`) for its per-table triggers,
+/// policies and upgrade step.
 pub fn schema_sql(templates: &TemplateSet) -> Result<String, TemplateError> {
-    render_template(templates, "schema.sql.j2", minijinja::context! {})
+    let tenant_tables: Vec<minijinja::Value> = crate::catalog::all()
+        .filter(|t| t.is_tenant_table())
+        .map(|t| {
+            minijinja::context! {
+                schema => t.schema(),
+                name => t.name(),
+                keyed_by_id => t.primary_key == ["company_id", "id"],
+            }
+        })
+        .collect();
+    render_template(
+        templates,
+        "schema.sql.j2",
+        minijinja::context! { tenant_tables },
+    )
 }
 
 pub(crate) fn render_template(

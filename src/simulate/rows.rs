@@ -1,6 +1,7 @@
 //! Rows of the reference schema, as the simulation emits them.
 //!
-//! One struct per table, fields in the table's column order. The simulation
+//! One struct per table, fields in the table's column order as declared in
+//! [`crate::catalog`] (which also defines [`Table`]). The simulation
 //! hands each row to a [`RowSink`] as soon as it exists, so nothing has to hold
 //! the whole ledger in memory.
 
@@ -9,79 +10,7 @@ use uuid::Uuid;
 
 use crate::model::Money;
 
-/// Every table the dump fills, in foreign-key order: the dump's block order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Table {
-    Companies,
-    Users,
-    Roles,
-    RolePermissions,
-    Memberships,
-    Accounts,
-    TaxRates,
-    FiscalYears,
-    Periods,
-    BankAccounts,
-    Products,
-    Customers,
-    Vendors,
-    Employees,
-    Invoices,
-    InvoiceLines,
-    CustomerPayments,
-    PaymentAllocations,
-    Bills,
-    BillLines,
-    VendorPayments,
-    VendorPaymentAllocations,
-    PayrollRuns,
-    Payslips,
-    TaxReturns,
-    JournalEntries,
-    JournalLines,
-    Reconciliations,
-    StatementLines,
-    StockMovements,
-}
-
-impl Table {
-    pub const ALL: [Table; 30] = [
-        Table::Companies,
-        Table::Users,
-        Table::Roles,
-        Table::RolePermissions,
-        Table::Memberships,
-        Table::Accounts,
-        Table::TaxRates,
-        Table::FiscalYears,
-        Table::Periods,
-        Table::BankAccounts,
-        Table::Products,
-        Table::Customers,
-        Table::Vendors,
-        Table::Employees,
-        Table::Invoices,
-        Table::InvoiceLines,
-        Table::CustomerPayments,
-        Table::PaymentAllocations,
-        Table::Bills,
-        Table::BillLines,
-        Table::VendorPayments,
-        Table::VendorPaymentAllocations,
-        Table::PayrollRuns,
-        Table::Payslips,
-        Table::TaxReturns,
-        Table::JournalEntries,
-        Table::JournalLines,
-        Table::Reconciliations,
-        Table::StatementLines,
-        Table::StockMovements,
-    ];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use crate::catalog::Table;
 
 /// Receives rows in a stable order.
 pub trait RowSink {
