@@ -6,8 +6,11 @@
 //! loaded with `psql -v ON_ERROR_STOP=1 -f` and with `demoforge load`, and come
 //! back byte-identical with nothing else run.
 
+#[path = "support/lcg.rs"]
+mod lcg;
 mod support;
 
+use lcg::Lcg;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -224,23 +227,6 @@ fn loaded_fields(db: &TestDb) -> Fields {
     }
 }
 
-/// Knuth's MMIX LCG: deterministic, so a failing case reproduces exactly.
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 /// Pieces that have broken dumps, SQL or psql somewhere.
 const NASTY: &[&str] = &[
     "\\! touch pwned-shell",
@@ -294,7 +280,8 @@ fn arbitrary_text(rng: &mut Lcg) -> String {
             };
             text.push(c);
         } else {
-            text.push_str(rng.pick(NASTY));
+            let piece: &&str = rng.pick(NASTY);
+            text.push_str(piece);
         }
     }
     text.push('Z');

@@ -20,6 +20,9 @@
 //! is minimised, written to `target/fuzz-crashes/`, and fails the test with
 //! the input.
 
+#[path = "support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -39,27 +42,6 @@ const MAX_MUTANT_BYTES: usize = 192 * 1024;
 /// Saved finds stay small enough to read and to keep in git.
 const MAX_SAVED_BYTES: usize = 16 * 1024;
 const MAX_SAVED_FILES: usize = 150;
-
-/// Knuth's MMIX LCG: deterministic, so a seed reproduces a run exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Scalars that stress the number, date, percentage and text rules, the YAML
 /// parser and the renderer (control characters, wide and combining text).
@@ -128,7 +110,7 @@ const VALUES: &[&str] = &[
 ];
 
 /// One of the mutations; each returns the new text.
-fn mutate(text: &str, corpus: &[String], keys: &[String], rng: &mut Rng) -> String {
+fn mutate(text: &str, corpus: &[String], keys: &[String], rng: &mut Lcg) -> String {
     match rng.below(9) {
         0 | 1 => replace_value(text, rng),
         2 => replace_key(text, keys, rng),
@@ -144,7 +126,7 @@ fn lines(text: &str) -> Vec<&str> {
 }
 
 /// Replaces the value after `key:` on a random line with a stress scalar.
-fn replace_value(text: &str, rng: &mut Rng) -> String {
+fn replace_value(text: &str, rng: &mut Lcg) -> String {
     let mut parts = lines(text);
     let candidates: Vec<usize> = (0..parts.len())
         .filter(|&i| parts[i].contains(": "))
@@ -161,7 +143,7 @@ fn replace_value(text: &str, rng: &mut Rng) -> String {
 }
 
 /// Swaps a key for another one seen in the corpus, or misspells it.
-fn replace_key(text: &str, keys: &[String], rng: &mut Rng) -> String {
+fn replace_key(text: &str, keys: &[String], rng: &mut Lcg) -> String {
     let mut parts = lines(text);
     let candidates: Vec<usize> = (0..parts.len())
         .filter(|&i| key_of(parts[i]).is_some())
@@ -190,7 +172,7 @@ fn key_of(line: &str) -> Option<&str> {
     (!key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(key)
 }
 
-fn misspell(key: &str, rng: &mut Rng) -> String {
+fn misspell(key: &str, rng: &mut Lcg) -> String {
     let mut chars: Vec<char> = key.chars().collect();
     let at = rng.below(chars.len());
     match rng.below(3) {
@@ -205,7 +187,7 @@ fn misspell(key: &str, rng: &mut Rng) -> String {
 }
 
 /// Deletes, duplicates, swaps or re-indents a line.
-fn edit_line(text: &str, rng: &mut Rng) -> String {
+fn edit_line(text: &str, rng: &mut Lcg) -> String {
     let mut parts: Vec<String> = lines(text).into_iter().map(str::to_owned).collect();
     if parts.is_empty() {
         return edit_bytes(text, rng);
@@ -236,7 +218,7 @@ fn edit_line(text: &str, rng: &mut Rng) -> String {
 
 /// Inserts a run of lines from another corpus input (repeats whole sections,
 /// lists and maps, in and out of place).
-fn splice_block(text: &str, corpus: &[String], rng: &mut Rng) -> String {
+fn splice_block(text: &str, corpus: &[String], rng: &mut Lcg) -> String {
     let other = lines(rng.pick(corpus).as_str());
     let mut parts = lines(text);
     if other.is_empty() {
@@ -251,7 +233,7 @@ fn splice_block(text: &str, corpus: &[String], rng: &mut Rng) -> String {
 
 /// A quoted value that is long, or long and full of control characters: the
 /// renderer's worst case (wide labels, line breaks inside a span).
-fn long_value(text: &str, rng: &mut Rng) -> String {
+fn long_value(text: &str, rng: &mut Lcg) -> String {
     let unit = *rng.pick(&["a", "\\r", "\\0", "\\t", "\u{e9}", "\u{1F600}", "\\x01"]);
     let count = *rng.pick(&[80, 1000, 70_000]);
     let value = format!("\"{}\"", unit.repeat(count));
@@ -273,7 +255,7 @@ fn long_value(text: &str, rng: &mut Rng) -> String {
 /// Bytes that tend to break YAML structure or the number parsers.
 const BYTES: &[u8] = b":-[]{}#&*!|>'\"%,.\n\r\t 09azAZ+\\@~\x00\x01";
 
-fn edit_bytes(text: &str, rng: &mut Rng) -> String {
+fn edit_bytes(text: &str, rng: &mut Lcg) -> String {
     let mut bytes = text.as_bytes().to_vec();
     if bytes.is_empty() {
         return String::from(":");
@@ -611,7 +593,7 @@ fn fuzz_the_spec_decoder_validator_and_renderer() {
     }
     let seed_shapes = seen.len();
 
-    let mut rng = Rng(seed);
+    let mut rng = Lcg(seed);
     let (mut done, mut failing, mut slowest) = (0u64, 0u64, (Duration::ZERO, String::new()));
     while budget.more(done) {
         let mut text = rng.pick(&corpus).clone();

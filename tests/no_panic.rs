@@ -1,26 +1,12 @@
 //! `compile` must return, Ok or Err, for any input: every prefix of a full
 //! spec, and thousands of deterministic byte mutations of it.
 
+#[path = "support/lcg.rs"]
+mod lcg;
 use demoforge::validate::compile;
+use lcg::Lcg;
 
 const FULL: &str = include_str!("specs/good/full.yaml");
-
-/// Knuth's MMIX LCG: deterministic, so a failure reproduces exactly.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Bytes that tend to break YAML structure or the number parsers.
 const INTERESTING: &[u8] = b":-[]{}#&*!|>'\"%,.\n\t 09azAZ+\\@~";
