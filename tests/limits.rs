@@ -256,7 +256,7 @@ fn a_build_killed_at_any_phase_leaves_the_previous_output_and_no_leftovers() {
         let out = tempfile::tempdir().unwrap();
         build(&first, out.path()).success();
         let before = tree(out.path());
-        assert!(before.contains_key("demo-travel-co/travel/+1-months.sql"));
+        assert!(before.contains_key("demo-travel-co/travel/+1-month.sql"));
 
         kill_build_at(&second, out.path(), phase);
         let leftovers = hidden_entries(out.path());
@@ -279,7 +279,7 @@ fn a_build_killed_at_any_phase_leaves_the_previous_output_and_no_leftovers() {
             replaced["demo-travel-co/base-demo.sql"],
             before["demo-travel-co/base-demo.sql"]
         );
-        assert!(replaced.contains_key("demo-travel-co/travel/+1-months.sql"));
+        assert!(replaced.contains_key("demo-travel-co/travel/+1-month.sql"));
         assert_eq!(hidden_entries(out.path()), Vec::<String>::new());
     }
 }
