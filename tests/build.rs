@@ -387,3 +387,33 @@ fn two_specs_with_the_same_slug_are_refused() {
     );
     assert!(!out.exists(), "nothing may be written");
 }
+
+/// Regression: a travel offset's text went into its file name and label, so
+/// `"+1\n\u2028weeks"` (valid: any whitespace may separate amount and unit)
+/// wrote a file name split over two lines. Names and labels now come from the
+/// canonical offset.
+#[test]
+fn a_travel_offset_with_odd_whitespace_gets_its_canonical_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("odd.yaml");
+    let minimal = fs::read_to_string(Path::new(CRATE_ROOT).join("tests/specs/good/minimal.yaml"))
+        .unwrap()
+        .replace(
+            "calendar:",
+            "time_travel: [\"+1\\n\\u2028weeks\", \"+2 \\t days\"]\ncalendar:",
+        );
+    fs::write(&spec, minimal).unwrap();
+    let out = dir.path().join("out");
+    Demoforge::new(["build", spec.to_str().unwrap()])
+        .out(&out)
+        .run()
+        .success();
+    let mut names: Vec<String> = fs::read_dir(out.join("demo-travel-co/travel"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["+1-week.sql", "+2-days.sql"]);
+    let delta = fs::read_to_string(out.join("demo-travel-co/travel/+1-week.sql")).unwrap();
+    assert!(delta.contains("\n-- label: +1 week\n"), "{}", &delta[..400]);
+}

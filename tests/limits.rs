@@ -14,7 +14,7 @@ use std::fs;
 use cli::CRATE_ROOT;
 use demoforge::model::Scenario;
 use demoforge::render::{MemoryStore, TemplateSet, compile, delta::offset_date};
-use demoforge::validate::size::{company_rows, predict};
+use demoforge::validate::size::{check_need, company_rows, load_need, next_week_need, predict};
 
 /// The stated factor: predicted rows / actual rows stays within these.
 const LOW: f64 = 1.0;
@@ -256,7 +256,7 @@ fn a_build_killed_at_any_phase_leaves_the_previous_output_and_no_leftovers() {
         let out = tempfile::tempdir().unwrap();
         build(&first, out.path()).success();
         let before = tree(out.path());
-        assert!(before.contains_key("demo-travel-co/travel/+1-months.sql"));
+        assert!(before.contains_key("demo-travel-co/travel/+1-month.sql"));
 
         kill_build_at(&second, out.path(), phase);
         let leftovers = hidden_entries(out.path());
@@ -279,7 +279,7 @@ fn a_build_killed_at_any_phase_leaves_the_previous_output_and_no_leftovers() {
             replaced["demo-travel-co/base-demo.sql"],
             before["demo-travel-co/base-demo.sql"]
         );
-        assert!(replaced.contains_key("demo-travel-co/travel/+1-months.sql"));
+        assert!(replaced.contains_key("demo-travel-co/travel/+1-month.sql"));
         assert_eq!(hidden_entries(out.path()), Vec::<String>::new());
     }
 }
@@ -329,6 +329,33 @@ fn export_to_a_bare_file_name_succeeds() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["books.journal"]);
+}
+
+/// Regression: `--output <existing folder>` failed after the work with "Is a
+/// directory" and a help about permissions and disk space. Now it is refused
+/// before any work as an argument mistake (exit 1), with a help that says to
+/// name a file, and the folder is left as it was.
+#[test]
+fn an_output_path_that_is_a_folder_is_refused_with_a_fitting_help() {
+    let spec = format!("{CRATE_ROOT}/tests/specs/good/minimal.yaml");
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().to_str().unwrap();
+    for args in [
+        vec!["export", &spec, "--format", "hledger", "--output", dir],
+        vec!["tick", &spec, "--week", "2026-W48", "--output", dir],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_demoforge"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).replace("\n  | ", " ");
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("is a folder, not a file"), "{stderr}");
+        assert!(stderr.contains("name a file in that folder"), "{stderr}");
+        assert!(!stderr.contains("disk is not full"), "{stderr}");
+        assert_eq!(fs::read_dir(folder.path()).unwrap().count(), 0, "{args:?}");
+    }
 }
 
 // ---- Refused up front, by validate and build alike ----
@@ -383,11 +410,103 @@ fn validate_prints_the_prediction_of_a_valid_spec() {
     let p = predict(&scenario);
     assert!(
         run.stdout.contains(&format!(
-            "predicted {} rows to compile, {} MiB",
+            "predicted {} rows to compile; peak memory build: {} MiB; check: {} MiB; \
+             tick/overlay: {} MiB; reset SPEC: {} MiB)",
             p.compiled_rows(),
-            p.memory >> 20
+            p.memory >> 20,
+            check_need(&scenario).memory >> 20,
+            next_week_need(&scenario).memory >> 20,
+            load_need(&scenario, "reset SPEC").memory >> 20,
         )),
         "{}",
         run.stdout
     );
+}
+
+// ---- Commands that compile in memory: refused up front over the limit ----
+
+/// The scaled shape at 8 000 customers: `build` takes it (3.7 million rows,
+/// spilled), every in-memory command is over its memory limit.
+const IN_MEMORY_TOO_BIG: (u32, u32) = (8000, 1828);
+
+/// Regression: `check`, `tick`, `overlay` and `reset SPEC` compile whole
+/// scenarios in memory, but only `build` (which spills to disk) was modelled:
+/// a spec `build` takes in 35 MB made `tick` take 932 MB. Each now predicts
+/// its own memory and refuses, before compiling, with the numbers, the limit
+/// and the way out; exit 1 and nothing written. `validate` says which
+/// command each figure is for.
+#[test]
+fn in_memory_commands_refuse_a_spec_over_their_memory_limit_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("big.yaml");
+    fs::write(&spec, scaled(IN_MEMORY_TOO_BIG.0, IN_MEMORY_TOO_BIG.1, &[])).unwrap();
+    let spec = spec.to_str().unwrap();
+    let validate = cli::Demoforge::new(["validate", spec]).run();
+    validate.success();
+    assert!(
+        validate
+            .stdout
+            .contains("over the 768 MiB limit, check, tick/overlay, reset SPEC will refuse"),
+        "{}",
+        validate.stdout
+    );
+    let out = dir.path().join("out");
+    let delta = dir.path().join("delta.sql");
+    let overlay = format!("{CRATE_ROOT}/scenarios/overlays/quarter-close.yaml");
+    let no_server = format!(
+        "postgresql://demo@/demo?host={}",
+        dir.path().join("none").display()
+    );
+    let out_arg = out.to_str().unwrap();
+    let delta_arg = delta.to_str().unwrap();
+    for (command, args) in [
+        ("check", vec!["check", spec, "--out", out_arg]),
+        (
+            "tick",
+            vec!["tick", spec, "--week", "2026-W48", "--output", delta_arg],
+        ),
+        (
+            "overlay",
+            vec!["overlay", spec, &overlay, "--output", delta_arg],
+        ),
+        (
+            "reset",
+            vec![
+                "reset",
+                spec,
+                "--database-url",
+                &no_server,
+                "--operator",
+                "t",
+            ],
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_demoforge"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        // Refused from the counts alone: nothing was compiled.
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{command}: {:?}",
+            started.elapsed()
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr).replace("\n  | ", " ");
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "`{command}` compiles this scenario in memory: about "
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("the limit is 768 MiB"), "{stderr}");
+        assert!(stderr.contains("companies:"), "{command}: {stderr}");
+        assert!(stderr.contains("absurd_size"), "{command}: {stderr}");
+        assert!(
+            !out.exists() && !delta.exists(),
+            "{command} wrote something"
+        );
+    }
 }

@@ -47,21 +47,17 @@ fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
             continue;
         }
         match compile_spec(path) {
-            Ok(scenario) => {
-                let predicted = crate::validate::size::predict(&scenario);
-                say!(
-                    "{}: ok ({} compan{}; predicted {} rows to compile, {} MiB)",
-                    path.display(),
-                    scenario.companies.len(),
-                    if scenario.companies.len() == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    },
-                    predicted.compiled_rows(),
-                    predicted.memory >> 20
-                )
-            }
+            Ok(scenario) => say!(
+                "{}: ok ({} compan{}; {})",
+                path.display(),
+                scenario.companies.len(),
+                if scenario.companies.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                predicted_figures(&scenario)
+            ),
             Err(report) => {
                 eprintln!("{report:?}");
                 failed = true;
@@ -75,11 +71,76 @@ fn validate(specs: &[std::path::PathBuf]) -> ExitCode {
     }
 }
 
+/// The predicted rows of `build` and the peak memory of each command: `build`
+/// spills to disk, the others compile in memory and refuse a spec over the
+/// limit (said here, so `validate` warns before they are run).
+fn predicted_figures(scenario: &Scenario) -> String {
+    use crate::validate::size;
+    let predicted = size::predict(scenario);
+    let needs = [
+        size::check_need(scenario),
+        size::next_week_need(scenario),
+        size::load_need(scenario, "reset SPEC"),
+    ];
+    let mut text = format!(
+        "predicted {} rows to compile; peak memory build: {} MiB",
+        predicted.compiled_rows(),
+        predicted.memory >> 20
+    );
+    let mut over = Vec::new();
+    for need in &needs {
+        text.push_str(&format!("; {}: {} MiB", need.command, need.memory >> 20));
+        if !need.fits() {
+            over.push(need.command.to_string());
+        }
+    }
+    if !over.is_empty() {
+        text.push_str(&format!(
+            "; over the {} MiB limit, {} will refuse this spec: use `build`",
+            crate::model::limits::MAX_PREDICTED_MEMORY >> 20,
+            over.join(", ")
+        ));
+    }
+    text
+}
+
 /// Reads and compiles one spec; every failure becomes a printable report.
 pub fn compile_spec(path: &Path) -> Result<Scenario, miette::Report> {
+    compile_spec_text(path).map(|(scenario, _)| scenario)
+}
+
+/// A spec read and compiled, with its text for later diagnostics.
+pub struct SpecFile {
+    pub name: String,
+    pub text: String,
+    pub scenario: Scenario,
+}
+
+impl SpecFile {
+    pub fn read(path: &Path) -> Result<SpecFile, miette::Report> {
+        let (scenario, text) = compile_spec_text(path)?;
+        Ok(SpecFile {
+            name: path.display().to_string(),
+            text,
+            scenario,
+        })
+    }
+
+    /// Refuses, before compiling, a command that would need more memory than
+    /// the limit for this spec ([`crate::validate::size`]).
+    pub fn refuse_if_too_big(
+        &self,
+        need: &crate::validate::size::Need,
+    ) -> Result<(), miette::Report> {
+        crate::validate::refuse_in_memory(&self.name, &self.text, need).map_err(miette::Report::new)
+    }
+}
+
+fn compile_spec_text(path: &Path) -> Result<(Scenario, String), miette::Report> {
     let text = crate::output::read_spec(path)?;
     let name = path.display().to_string();
-    crate::validate::compile(&name, &text).map_err(miette::Report::new)
+    let scenario = crate::validate::compile(&name, &text).map_err(miette::Report::new)?;
+    Ok((scenario, text))
 }
 
 /// An overlay file starts a line with `overlay:`; a scenario spec never does.
@@ -256,9 +317,12 @@ fn compile_in_memory(
 }
 
 /// Compiles a spec in memory and returns its base dump, for `load` and `reset`.
+/// Refuses, before compiling, a spec whose base would not fit in memory.
 pub fn build_dump_bytes(spec: &Path, templates: Option<&Path>) -> Result<Vec<u8>, miette::Report> {
     let templates = crate::output::load_templates(templates)?;
-    let scenario = compile_spec(spec)?;
+    let spec = SpecFile::read(spec)?;
+    spec.refuse_if_too_big(&crate::validate::size::load_need(&spec.scenario, "reset"))?;
+    let scenario = spec.scenario;
     let compiled = crate::render::compile(
         &scenario,
         &templates,
@@ -322,7 +386,9 @@ fn check(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> ExitCode {
 
 /// True when every generated file of `path` matches the disk.
 fn check_one(path: &Path, out: &Path, templates: &TemplateSet) -> Result<bool, miette::Report> {
-    let scenario = compile_spec(path)?;
+    let spec = SpecFile::read(path)?;
+    spec.refuse_if_too_big(&crate::validate::size::check_need(&spec.scenario))?;
+    let scenario = spec.scenario;
     let compiled = compile_in_memory(&scenario, templates)?;
     let mut fresh = true;
     for file in &compiled.files {

@@ -3,15 +3,19 @@
 //! Input: a spec, an ISO week or overlay names. Output: a delta file (stdout or
 //! `--output`, written atomically) whose `applies-to` / `results-in` states let
 //! `demoforge load` apply it once, on top of the state it was made for.
+//! Both compile whole scenarios in memory, so a spec whose predicted memory
+//! for the command is over the limit is refused before anything is compiled.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::commands::SpecFile;
 use super::exit;
 use crate::model::Scenario;
 use crate::model::week::{IsoWeek, tick};
 use crate::render::delta::{DeltaHeader, base_dump, delta_between, state};
+use crate::validate::size::delta_need;
 
 #[derive(Debug, clap::Args)]
 pub struct TickArgs {
@@ -56,15 +60,17 @@ pub fn tick_command(args: &TickArgs) -> ExitCode {
                 "invalid --week: {message}"
             )
         })?;
-        let base = super::commands::compile_spec(&args.spec)?;
-        let tick = tick(&base, week).map_err(|message| {
+        output_is_a_file(args.output.as_deref())?;
+        let spec = SpecFile::read(&args.spec)?;
+        let tick = tick(&spec.scenario, week).map_err(|message| {
             miette::miette!(
                 code = "demoforge::tick::week",
                 help = "pick a week after the scenario's as_of",
                 "{message}"
             )
         })?;
-        Ok::<_, miette::Report>((base, tick))
+        spec.refuse_if_too_big(&delta_need(&spec.scenario, &tick.from, &tick.to, "tick"))?;
+        Ok::<_, miette::Report>((spec.scenario, tick))
     })();
     let (base, tick) = match prepared {
         Ok(p) => p,
@@ -94,11 +100,14 @@ pub fn tick_command(args: &TickArgs) -> ExitCode {
 
 pub fn overlay_command(args: &OverlayArgs) -> ExitCode {
     let delta = (|| {
-        let plain = super::commands::compile_spec(&args.spec)?;
-        let before = super::commands::layer_overlays(&plain, &args.spec, &args.after)?;
+        output_is_a_file(args.output.as_deref())?;
+        let spec = SpecFile::read(&args.spec)?;
+        let plain = &spec.scenario;
+        let before = super::commands::layer_overlays(plain, &args.spec, &args.after)?;
         let after = super::commands::layer_overlays(&before, &args.spec, &args.names)?;
+        spec.refuse_if_too_big(&delta_need(plain, &before, &after, "overlay"))?;
         let templates = crate::output::load_templates(args.templates.as_deref())?;
-        let base_hash = base_hash(&plain, &templates)?;
+        let base_hash = base_hash(plain, &templates)?;
         let as_of = plain.calendar.as_of.to_string();
         let named = |s: &Scenario| {
             let mut text = state(&plain.slug, &as_of, &base_hash);
@@ -134,6 +143,11 @@ fn base_hash(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+/// A folder given as `--output` is refused before anything is compiled.
+fn output_is_a_file(output: Option<&Path>) -> Result<(), miette::Report> {
+    output.map_or(Ok(()), crate::output::check_output_file)
 }
 
 fn invalid(report: miette::Report) -> ExitCode {

@@ -40,12 +40,21 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|e| format!("expected a date like 2026-03-31: {e}"))
 }
 
+/// A folder given as `--output` is an argument mistake: refused before the
+/// ledger is compiled.
+fn output_is_a_file(args: &ExportArgs) -> Result<(), miette::Report> {
+    args.output
+        .as_deref()
+        .map_or(Ok(()), crate::output::check_output_file)
+}
+
 pub fn run(args: &ExportArgs) -> ExitCode {
     let format = match args.format {
         ExportFormat::Hledger => Format::Hledger,
         ExportFormat::Beancount => Format::Beancount,
     };
-    let ledger = super::commands::compile_spec(&args.spec)
+    let ledger = output_is_a_file(args)
+        .and_then(|()| super::commands::compile_spec(&args.spec))
         .and_then(|scenario| super::commands::layer_overlays(&scenario, &args.spec, &args.overlays))
         .and_then(|scenario| Ledger::collect(&scenario, args.at).map_err(miette::Report::new));
     let ledger = match ledger {

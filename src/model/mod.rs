@@ -39,12 +39,30 @@ pub struct Calendar {
     pub months: u32,
 }
 
-/// A time-travel offset such as `+6 months`, kept with its original text.
+/// A time-travel offset such as `+6 months`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TravelOffset {
+    /// The spec's text, trimmed, for diagnostics only: it may hold any
+    /// whitespace the parser accepts (a newline, U+2028), so nothing written
+    /// to a file derives from it; files use [`TravelOffset::canonical`].
     pub text: String,
     pub amount: u32,
     pub unit: TravelUnit,
+}
+
+impl TravelOffset {
+    /// `+6 months`, `+1 year`: the amount and the unit's English name, one
+    /// space between, whatever spacing the spec used.
+    pub fn canonical(&self) -> String {
+        let unit = match self.unit {
+            TravelUnit::Days => "day",
+            TravelUnit::Weeks => "week",
+            TravelUnit::Months => "month",
+            TravelUnit::Years => "year",
+        };
+        let plural = if self.amount == 1 { "" } else { "s" };
+        format!("+{} {unit}{plural}", self.amount)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

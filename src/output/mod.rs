@@ -172,9 +172,29 @@ fn folder_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// Refuses an `--output` path that names an existing folder: the rename
+/// would fail with "Is a directory" after all the work, and the fix is to
+/// name a file, not to check permissions or disk space. Commands call it
+/// before any work; [`write_file_atomically`] calls it again.
+pub fn check_output_file(path: &Path) -> Result<(), miette::Report> {
+    if !path.is_dir() {
+        return Ok(());
+    }
+    Err(miette::miette!(
+        code = "demoforge::output::is_a_folder",
+        help = format!(
+            "--output takes a file name: name a file in that folder, e.g. `--output {}`",
+            path.join("out.txt").display()
+        ),
+        "{} is a folder, not a file",
+        path.display()
+    ))
+}
+
 /// Writes `bytes` to `path` through a temp file in the same folder and a
 /// rename, so `path` is either the old file or the complete new one.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), miette::Report> {
+    check_output_file(path)?;
     write_atomically(path, |w| {
         w.write_all(bytes).map_err(|e| {
             miette::miette!(

@@ -476,9 +476,10 @@ pub fn offset_date(date: chrono::NaiveDate, offset: &TravelOffset) -> Option<chr
     }
 }
 
-/// The file name of a travel delta: the offset text with spaces as `-`.
+/// The file name of a travel delta: the canonical offset with its space as
+/// `-` (`+6-months.sql`). Never the spec's text, which may hold a newline.
 pub fn travel_file_name(offset: &TravelOffset) -> String {
-    format!("{}.sql", offset.text.trim().replace(' ', "-"))
+    format!("{}.sql", offset.canonical().replace(' ', "-"))
 }
 
 /// The travel deltas of `scenario`, as (relative path, bytes), given its base
@@ -493,12 +494,12 @@ pub fn travel_deltas(
     let mut out = Vec::new();
     for offset in &scenario.time_travel {
         let to = offset_date(as_of, offset)
-            .ok_or_else(|| malformed(format!("{} is out of the calendar", offset.text)))?;
+            .ok_or_else(|| malformed(format!("{} is out of the calendar", offset.canonical())))?;
         let target = base_dump(&scenario.moved_to(to), templates)?;
         let header = DeltaHeader {
             scenario: scenario.slug.clone(),
             kind: "travel",
-            label: offset.text.clone(),
+            label: offset.canonical(),
             applies_to: state(&scenario.slug, &as_of.to_string(), &base_hash),
             results_in: state(&scenario.slug, &to.to_string(), &base_hash),
         };
@@ -670,6 +671,27 @@ mod tests {
             Some((Op::Remove, "sales.invoice_lines".to_owned()))
         );
         assert_eq!(parse_temp_table("pg_temp.other"), None);
+    }
+
+    #[test]
+    fn travel_file_names_come_from_the_canonical_offset() {
+        let off = |text: &str, amount, unit| TravelOffset {
+            text: text.into(),
+            amount,
+            unit,
+        };
+        assert_eq!(
+            travel_file_name(&off("+6 months", 6, TravelUnit::Months)),
+            "+6-months.sql"
+        );
+        assert_eq!(
+            travel_file_name(&off("+1\n\u{2028}weeks", 1, TravelUnit::Weeks)),
+            "+1-week.sql"
+        );
+        assert_eq!(
+            travel_file_name(&off("+3\tyears", 3, TravelUnit::Years)),
+            "+3-years.sql"
+        );
     }
 
     #[test]

@@ -60,6 +60,27 @@ pub fn compile(name: &str, text: &str) -> Result<Scenario, SpecErrors> {
     )
 }
 
+/// Refuses, before any compile, a command that would hold more of this
+/// (already valid) spec in memory than the limit allows: the same
+/// `absurd_size` diagnostic as `build`'s, at the `companies` list.
+pub fn refuse_in_memory(name: &str, text: &str, need: &size::Need) -> Result<(), SpecErrors> {
+    if need.fits() {
+        return Ok(());
+    }
+    let mut problems = Problems::default();
+    if let Some(raw) = spec::parse(text, &mut problems) {
+        size::refuse(&raw, need, &mut problems);
+    }
+    finish(
+        None::<()>,
+        problems,
+        name,
+        text,
+        "spec",
+        "docs/scenario-reference.md",
+    )
+}
+
 /// The compiled value if no problem was found, else every problem, in
 /// reading order, as one diagnostic. Shared by specs and overlays.
 pub(crate) fn finish<T>(

@@ -2,8 +2,10 @@
 //! before any work starts.
 //!
 //! Input: a validated [`Scenario`] (and the raw spec, for spans). Output: a
-//! [`Prediction`] of rows and peak memory, and a problem at the `companies`
-//! list or the `time_travel` field when a limit in [`limits`] is exceeded.
+//! [`Prediction`] of rows and peak memory of `build`, the [`Need`] of each
+//! command that compiles in memory instead (`check`, `tick`, `overlay`,
+//! `load`/`reset` given a spec), and a problem at the `companies` list or the
+//! `time_travel` field when a limit in [`limits`] is exceeded.
 //! Invariants: pure arithmetic on the spec's counts, no simulation, so it is
 //! cheap enough for `validate`; `validate` and `build` run the same check, so
 //! they refuse exactly the same specs. The row estimate sums the expected
@@ -11,6 +13,9 @@
 //! rows per document measured on real builds; `tests/limits.rs` holds it
 //! within a stated factor of the actual rows. Memory is a bound, not a mean:
 //! its constants sit above every peak RSS measured (docs/architecture.md).
+//! `build` spills its base to disk; the other commands hold whole compiled
+//! scenarios in memory, so each has its own memory model and refuses a spec
+//! over the limit before compiling it ([`refuse`]).
 
 use chrono::Datelike;
 
@@ -50,6 +55,20 @@ const TRAVEL_BYTES_PER_TARGET_ROW: u64 = 520;
 /// written: its new rows, and the rows of the base that changed (a tenth).
 const DELTA_BYTES_PER_NEW_ROW: u64 = 250;
 const DELTA_CHANGED_BASE_ROWS_PER_THOUSAND: u64 = 100;
+
+/// `check`, `load SPEC` and `reset SPEC` compile the base into memory and
+/// render it, per predicted row: its stored text and the rendered dump;
+/// `check` also holds each file read back from the disk to compare, on top of
+/// `build`'s travel work. Bounds above the peak RSS measured with
+/// `/usr/bin/time -v` on release builds (docs/architecture.md, "Bounded
+/// work"): check 466 to 472 bytes a row, reset SPEC 314 to 328.
+const CHECK_BYTES_PER_ROW: u64 = 560;
+const LOAD_BYTES_PER_ROW: u64 = 400;
+/// `tick` and `overlay` compile the base (for its hash, then released) and
+/// both states, holding both rendered dumps with their parsed rows and key
+/// indexes while diffing. Per predicted row of the two states together;
+/// measured 258 to 296.
+const DELTA_BYTES_PER_ROW: u64 = 340;
 
 /// What a build of a scenario is expected to produce and need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +131,121 @@ pub fn predict(scenario: &Scenario) -> Prediction {
         memory,
         parties,
     }
+}
+
+/// The commands whose peak memory the prediction models separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// `check`: `build`'s work with the base compiled in memory, then each
+    /// file compared with the disk.
+    Check,
+    /// `tick` or `overlay`: two states of the scenario compiled in memory and
+    /// diffed.
+    Delta(&'static str),
+    /// `load SPEC` or `reset SPEC`: the base compiled in memory.
+    LoadSpec(&'static str),
+}
+
+impl std::fmt::Display for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Check => "check",
+            Command::Delta(name) | Command::LoadSpec(name) => name,
+        })
+    }
+}
+
+/// What one command compiles and holds at its peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    pub command: Command,
+    /// Rows of every scenario the command compiles.
+    pub rows: u64,
+    /// Peak memory, in bytes.
+    pub memory: u64,
+}
+
+impl Need {
+    pub fn fits(&self) -> bool {
+        self.memory <= limits::MAX_PREDICTED_MEMORY
+    }
+}
+
+/// `check` of `scenario`: the base in memory on top of `build`'s travel work.
+pub fn check_need(scenario: &Scenario) -> Need {
+    let p = predict(scenario);
+    Need {
+        command: Command::Check,
+        rows: p.compiled_rows(),
+        memory: p
+            .memory
+            .saturating_add(p.base_rows.saturating_mul(CHECK_BYTES_PER_ROW)),
+    }
+}
+
+/// `load SPEC` / `reset SPEC` of `scenario`: its base, compiled in memory.
+pub fn load_need(scenario: &Scenario, command: &'static str) -> Need {
+    let rows = rows(scenario, scenario.calendar);
+    Need {
+        command: Command::LoadSpec(command),
+        rows,
+        memory: BASE_MEMORY_BYTES.saturating_add(rows.saturating_mul(LOAD_BYTES_PER_ROW)),
+    }
+}
+
+/// `tick` or `overlay` from state `from` to state `to` of `plain` (whose base
+/// is compiled first for its hash, and released before the two states).
+pub fn delta_need(plain: &Scenario, from: &Scenario, to: &Scenario, command: &'static str) -> Need {
+    let base = rows(plain, plain.calendar);
+    let held = rows(from, from.calendar).saturating_add(rows(to, to.calendar));
+    Need {
+        command: Command::Delta(command),
+        rows: base.saturating_add(held),
+        memory: BASE_MEMORY_BYTES.saturating_add(held.saturating_mul(DELTA_BYTES_PER_ROW)),
+    }
+}
+
+/// A tick of the week after `as_of`, the smallest delta: what `validate`
+/// reports for `tick` and `overlay` (later weeks hold more months).
+pub fn next_week_need(scenario: &Scenario) -> Need {
+    let next = scenario
+        .calendar
+        .as_of
+        .checked_add_days(chrono::Days::new(7))
+        .map_or_else(|| scenario.clone(), |to| scenario.moved_to(to));
+    delta_need(scenario, scenario, &next, "tick/overlay")
+}
+
+/// Refuses `need` over the memory limit, at the `companies` list, with the
+/// numbers and the way out: `build`, which spills to disk.
+pub(super) fn refuse(raw: &RawScenario, need: &Need, problems: &mut Problems) {
+    if need.fits() {
+        return;
+    }
+    let command = need.command;
+    let way_out = match need.command {
+        Command::Check => {
+            "build instead (it spills to disk) and review its output with git diff, or use fewer companies, customers or vendors"
+        }
+        Command::Delta(_) => {
+            "use fewer companies, customers or vendors (or a week nearer as_of); `build` with `time_travel` is bounded separately"
+        }
+        Command::LoadSpec(_) => {
+            "run `demoforge build` (it spills to disk) and pass the dump, generated/<scenario>/base-demo.sql, instead of the spec"
+        }
+    };
+    problems.report(
+        Kind::AbsurdSize,
+        raw.companies.as_ref().map_or(raw.top, |c| c.key),
+        format!(
+            "`{command}` compiles this scenario in memory: about {} rows and {} MiB of memory; the limit is {} MiB",
+            need.rows,
+            need.memory >> 20,
+            limits::MAX_PREDICTED_MEMORY >> 20
+        ),
+        "too big to compile in memory",
+        way_out,
+    );
 }
 
 /// The finished deltas held together before they are written.
