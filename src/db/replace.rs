@@ -162,7 +162,7 @@ pub fn replace_tenant(
     let state = dump::base_state(&dump, &dump_sha256);
     let ids = dump.header.company_ids();
     let personas = credentials::personas(&dump);
-    options.outputs.check()?;
+    options.outputs.check(&personas)?;
     let (mut client, server) = super::connect::connect(url)?;
 
     // bcrypt at Laravel's cost is the slowest step for a small tenant, so the
