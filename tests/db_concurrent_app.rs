@@ -14,7 +14,10 @@ mod support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use support::{FIXTURE_COMPANY, TestDb, assert_success};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use support::{FIXTURE_COMPANY, TestDb, assert_success, demoforge_cmd, fixture_dump};
 
 const SESSIONS_DDL: &str = "
     CREATE TABLE core.sessions (
@@ -192,4 +195,115 @@ fn a_foreign_key_failure_names_the_constraint_table_and_likely_cause() {
     assert!(text.contains("the application wrote"), "{text}");
     assert!(!text.contains("rebuild it"), "{text}");
     assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, true), before);
+}
+
+/// A reset paused at `phase` (the documented test hook), returned once it
+/// has printed the pause marker.
+fn reset_paused_at(db: &TestDb, phase: &str, secs: u32, extra: &[&str]) -> Child {
+    let dump = fixture_dump();
+    let mut args = vec![
+        "reset",
+        dump.to_str().unwrap(),
+        "--database-url",
+        &db.url,
+        "--operator",
+        "test",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = demoforge_cmd(&args)
+        .env("DEMOFORGE_TEST_PAUSE_AT", phase)
+        .env("DEMOFORGE_TEST_PAUSE_SECS", secs.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let marker = format!("demoforge-test: paused at {phase}");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line == marker {
+            // Keep draining stderr so the child never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return child;
+        }
+        seen.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("no `{marker}`: {seen:?}");
+}
+
+/// Runs `sql` from an app connection that gives up after `lock_timeout`;
+/// returns the SQLSTATE when the database refused it.
+fn app_write(db: &TestDb, sql: &str) -> Option<String> {
+    let mut client = db.client();
+    client.batch_execute("SET lock_timeout = '700ms'").unwrap();
+    client.batch_execute(sql).err().map(|e| {
+        e.code()
+            .map_or_else(|| e.to_string(), |c| c.code().to_owned())
+    })
+}
+
+/// The reviewer's reproduction: app writes made while a merge-path reset is
+/// between its comparison and its commit used to go straight through and
+/// survive it (a renamed and a new customer, an API token of a demo user).
+/// Now they wait for the reset's row locks (here: give up after the lock
+/// timeout), and the reset leaves exactly the snapshot.
+#[test]
+fn app_writes_during_a_merge_reset_wait_for_it_and_do_not_survive_it() {
+    let db = TestDb::with_fixture_loaded();
+    let snapshot = db.tenant_checksum(FIXTURE_COMPANY, false);
+    let customer = "d0000000-0000-4000-8000-000000000071";
+    let user = "d0000000-0000-4000-8000-000000000011";
+    let writes = [
+        (
+            "compared",
+            format!("UPDATE sales.customers SET name = 'Renamed by the app' WHERE id = '{customer}'"),
+        ),
+        (
+            "compared",
+            format!(
+                "INSERT INTO sales.customers (id, company_id, number, name, email, phone, address_line1,
+                     city, postcode, country, payment_terms_days, created_on)
+                 VALUES ('d0000000-0000-4000-8000-0000000000f2', '{FIXTURE_COMPANY}', 'C-APP', 'App',
+                     'a@example.test', '0', 'x', 'y', 'z', 'GB', 0, '2025-07-01')"
+            ),
+        ),
+        (
+            "deleted",
+            format!(
+                "INSERT INTO core.api_tokens (id, company_id, user_id, name, token_hash)
+                 VALUES ('d0000000-0000-4000-8000-0000000000f3', '{FIXTURE_COMPANY}', '{user}',
+                     'app', md5('app'))"
+            ),
+        ),
+    ];
+    for (phase, sql) in &writes {
+        let reset = reset_paused_at(&db, phase, 3, &[]);
+        let refused = app_write(&db, sql);
+        let out = reset.wait_with_output().unwrap();
+        assert_success(&out, &format!("reset paused at {phase}"));
+        assert_eq!(support::json_line(&out)["strategy"], "merge");
+        assert_eq!(
+            refused.as_deref(),
+            Some("55P03"),
+            "at {phase} the app's write did not wait for the reset: {sql}"
+        );
+        assert_eq!(
+            db.tenant_checksum(FIXTURE_COMPANY, false),
+            snapshot,
+            "{sql}"
+        );
+        assert_eq!(
+            db.count("SELECT count(*) FROM core.api_tokens WHERE name <> 'demoforge'"),
+            0,
+            "an app token survived the reset"
+        );
+    }
+    // Once the reset has committed, the same writes go through.
+    for (_, sql) in &writes {
+        assert_eq!(app_write(&db, sql), None, "{sql}");
+    }
 }

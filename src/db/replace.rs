@@ -3,7 +3,8 @@
 //! Input: the dump's bytes, a connection URL and [`Options`]. Output: an
 //! [`Outcome`]. Invariants: the dump is parsed and checked before connecting;
 //! everything else runs in one transaction under the company's advisory lock:
-//! refuse a non-demo company; if the tenant exists, stage the snapshot in temp
+//! refuse a non-demo company; lock every row of the tenant (`lock.rs`, so the
+//! application's writes wait for the commit); if the tenant exists, stage the snapshot in temp
 //! tables, summarise what testers changed, then restore the snapshot (merge,
 //! or delete-and-copy on a constraint clash); otherwise COPY it in. Then
 //! store fresh credential hashes and write the audit row. Credential files are
@@ -58,7 +59,9 @@ struct Plan {
 }
 
 /// Merges in a savepoint; on a constraint violation, rolls the merge back and
-/// replaces the whole tenant instead. Both leave exactly the snapshot.
+/// replaces the whole tenant instead. Both leave exactly the snapshot: the
+/// tenant was frozen before the comparison, so the application cannot change
+/// it between the comparison and the commit (see `lock.rs`).
 fn restore(
     tx: &mut postgres::Transaction<'_>,
     dump: &dump::Dump<'_>,
@@ -191,6 +194,8 @@ pub fn replace_tenant(
         guard::check_emails(&mut tx, &emails, &ids)?;
         let tenant = catalog::tenant_tables(&mut tx)?;
         guard::check_tables(&dump, &tenant)?;
+        progress.phase("freezing");
+        lock::freeze_tenant(&mut tx, &tenant, &ids)?;
 
         let plan = bring_to_snapshot(&mut tx, &dump, &tenant, &ids, existed, progress)?;
         let tester_changes = plan.tester_changes.clone();
