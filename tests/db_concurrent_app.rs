@@ -307,3 +307,94 @@ fn app_writes_during_a_merge_reset_wait_for_it_and_do_not_survive_it() {
         assert_eq!(app_write(&db, sql), None, "{sql}");
     }
 }
+
+/// Waits until the reset's session is blocked on a row lock.
+fn wait_until_reset_waits_for_a_lock(db: &TestDb) {
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}'
+             AND application_name = 'demoforge' AND wait_event_type = 'Lock'",
+        db.name
+    );
+    for _ in 0..300 {
+        if db.count(&sql) > 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the reset never waited for the app's row locks");
+}
+
+/// An app transaction that locks the tenant's rows in another order than the
+/// reset (an invoice, then a demo user through a token's foreign key) makes
+/// a deadlock; PostgreSQL aborts the reset, which runs its transaction again
+/// and succeeds, and the token the app committed meanwhile does not survive.
+#[test]
+fn a_deadlock_with_an_app_transaction_is_retried_and_the_reset_succeeds() {
+    let db = TestDb::with_fixture_loaded();
+    let snapshot = db.tenant_checksum(FIXTURE_COMPANY, false);
+    force_full_replace(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds.json");
+    let mut app = db.client();
+    app.batch_execute(&format!(
+        "BEGIN; UPDATE sales.invoices SET status = status WHERE company_id = '{FIXTURE_COMPANY}'"
+    ))
+    .unwrap();
+    let dump = fixture_dump();
+    let reset = demoforge_cmd(&[
+        "reset",
+        dump.to_str().unwrap(),
+        "--database-url",
+        &db.url,
+        "--operator",
+        "test",
+        "--json",
+        "--credentials-out",
+        creds.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    wait_until_reset_waits_for_a_lock(&db);
+    // Blocks on the user row the reset holds: a cycle, which PostgreSQL
+    // breaks after deadlock_timeout by aborting the reset (it waited first).
+    app.batch_execute(&format!(
+        "INSERT INTO core.api_tokens (id, company_id, user_id, name, token_hash)
+         VALUES ('d0000000-0000-4000-8000-0000000000f4', '{FIXTURE_COMPANY}',
+             'd0000000-0000-4000-8000-000000000011', 'app', md5('app'));
+         COMMIT;"
+    ))
+    .expect("the app's transaction went through once the reset was aborted");
+    let out = reset.wait_with_output().unwrap();
+    assert_success(&out, "reset after a deadlock");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("attempt 1 of 5 rolled back") && stderr.contains("deadlock detected"),
+        "{stderr}"
+    );
+    assert_eq!(support::json_line(&out)["strategy"], "full");
+    assert_eq!(db.tenant_checksum(FIXTURE_COMPANY, false), snapshot);
+    assert_eq!(
+        db.count("SELECT count(*) FROM core.api_tokens WHERE name <> 'demoforge'"),
+        0,
+        "the app's token, committed before the reset's commit, survived it"
+    );
+    // One audit row, and the credentials file of the attempt that committed.
+    assert_eq!(
+        db.count("SELECT count(*) FROM demoforge.audit_log WHERE action = 'reset'"),
+        1
+    );
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
+    let token = file["personas"][0]["api_token"].as_str().unwrap();
+    let secret = token.split_once('|').unwrap().1;
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM core.api_tokens WHERE token_hash = encode(sha256('{secret}'), 'hex')"
+        )),
+        1,
+        "the credentials file does not match the database"
+    );
+    let temps = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(temps, 1, "only creds.json is left in the folder");
+}
