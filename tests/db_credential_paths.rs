@@ -153,3 +153,99 @@ fn a_rename_failure_after_the_commit_leaves_no_plaintext_behind() {
     assert!(error.contains("after the commit"), "{error}");
     assert!(temp_files(dir.path()).is_empty(), "plaintext left behind");
 }
+
+/// The fixture with persona emails `a.b@…` and `a-b@…`, whose Postman file
+/// names would both be `a-b-tiny-travel-test` if named by the email alone.
+fn colliding_dump(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(fixture_dump())
+        .unwrap()
+        .replace("ada@tiny-travel.test", "a.b@tiny-travel.test")
+        .replace("ben@tiny-travel.test", "a-b@tiny-travel.test");
+    let path = dir.join("colliding.sql");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(db: &TestDb, args: &[&str]) -> std::process::Output {
+    let mut all = vec![args[0], args[1], "--database-url", &db.url];
+    all.extend_from_slice(&args[2..]);
+    demoforge_cmd(&all).output().unwrap()
+}
+
+#[test]
+fn personas_whose_emails_slug_alike_get_distinct_postman_files() {
+    let db = TestDb::new();
+    db.apply_schema();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = colliding_dump(dir.path());
+    let dump = dump.to_str().unwrap();
+    support::assert_success(&run(&db, &["load", dump]), "load");
+    let postman = dir.path().join("postman");
+    let postman_arg = postman.to_str().unwrap();
+    // Twice: the second run replaces the first run's files.
+    for round in 0..2 {
+        let out = run(
+            &db,
+            &[
+                "reset",
+                dump,
+                "--operator",
+                "t",
+                "--postman-out",
+                postman_arg,
+            ],
+        );
+        support::assert_success(&out, &format!("reset {round}"));
+        let mut names: Vec<String> = std::fs::read_dir(&postman)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n.ends_with(".postman_environment.json"))
+        );
+        // Each file holds the token of its own persona.
+        let mut ids: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let body: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(postman.join(n)).unwrap()).unwrap();
+                body["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                "d0000000-0000-4000-8000-000000000011",
+                "d0000000-0000-4000-8000-000000000012"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_folder_at_a_postman_file_path_is_refused_before_the_credentials_change() {
+    let db = TestDb::with_fixture_loaded();
+    let before = password_hashes(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let postman = dir.path().join("postman");
+    let blocker = postman.join("ben-tiny-travel-test.postman_environment.json");
+    std::fs::create_dir_all(&blocker).unwrap();
+    let out = db.reset(&["--postman-out", postman.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let error = support::json_line(&out)["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.contains("it is a folder"), "{error}");
+    assert!(error.contains("ben-tiny-travel-test"), "{error}");
+    assert_eq!(password_hashes(&db), before, "credentials changed");
+    assert!(temp_files(&postman).is_empty());
+    // Nothing else was written next to the folder either.
+    assert_eq!(std::fs::read_dir(&postman).unwrap().count(), 1);
+}

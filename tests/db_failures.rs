@@ -102,6 +102,7 @@ fn sigkill_at_any_phase_leaves_the_previous_tenant_intact() {
 
     for phase in [
         "locked",
+        "frozen",
         "compared",
         "deleted",
         "copied",

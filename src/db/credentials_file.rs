@@ -9,10 +9,14 @@
 //! publishing fails half-way.
 //!
 //! Before anything irreversible, [`CredentialOutputs::check`] verifies every
-//! output path (the file is not a folder and its folder exists and is
-//! writable; the Postman folder is a folder, or can be created, and is
-//! writable), and removes `.NAME.tmp-PID` files left by killed runs whose
-//! process no longer exists.
+//! output path, the per-persona Postman files included (no file is a folder
+//! and its folder exists and is writable; the Postman folder is a folder, or
+//! can be created, and is writable; no two outputs share a path), and removes
+//! `.NAME.tmp-PID` files left by killed runs whose process no longer exists.
+//!
+//! A Postman file is named after the persona's email ([`postman_paths`]);
+//! personas whose emails give the same name (`a.b@x` and `a-b@x`) each get
+//! their user id appended, so names are unique by construction.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -20,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::credentials::Issued;
+use super::credentials::{Issued, Persona};
 use super::error::DbError;
 
 #[derive(Debug, Clone, Default)]
@@ -48,9 +52,10 @@ impl CredentialOutputs {
         self.file.is_none() && self.postman_dir.is_none()
     }
 
-    /// Run before connecting: a path that cannot be written is refused while
-    /// the old credentials still work.
-    pub fn check(&self) -> Result<(), DbError> {
+    /// Run before connecting, with the personas that will get credentials: a
+    /// path that cannot be written is refused while the old credentials still
+    /// work.
+    pub fn check(&self, personas: &[Persona]) -> Result<(), DbError> {
         if let Some(path) = &self.file {
             check_file_path(path)?;
             remove_stale_temps(&folder_of(path), |name| {
@@ -60,7 +65,28 @@ impl CredentialOutputs {
         }
         if let Some(dir) = &self.postman_dir {
             check_dir_path(dir)?;
+            for path in postman_paths(dir, personas.iter()) {
+                if path.is_dir() {
+                    return Err(refuse(&path, "it is a folder"));
+                }
+            }
             remove_stale_temps(dir, |name| name.ends_with(".postman_environment.json"));
+        }
+        self.check_distinct(personas)
+    }
+
+    /// Two outputs on one path would share a temp file and overwrite each
+    /// other; refused rather than losing one persona's credentials.
+    fn check_distinct(&self, personas: &[Persona]) -> Result<(), DbError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let postman = self
+            .postman_dir
+            .iter()
+            .flat_map(|dir| postman_paths(dir, personas.iter()));
+        for path in self.file.iter().cloned().chain(postman) {
+            if !seen.insert(path.clone()) {
+                return Err(refuse(&path, "two outputs would be written to this path"));
+            }
         }
         Ok(())
     }
@@ -73,11 +99,8 @@ impl CredentialOutputs {
         }
         if let Some(dir) = &self.postman_dir {
             std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
-            for cred in issued {
-                let path = dir.join(format!(
-                    "{}.postman_environment.json",
-                    slug(&cred.persona.email)
-                ));
+            let paths = postman_paths(dir, issued.iter().map(|c| &c.persona));
+            for (cred, path) in issued.iter().zip(paths) {
                 staged.add(&path, &postman_json(meta, &self.base_url, cred))?;
             }
         }
@@ -283,6 +306,30 @@ fn postman_json(meta: &FileMeta<'_>, base_url: &str, cred: &Issued) -> serde_jso
         ],
         "_postman_variable_scope": "environment",
     })
+}
+
+/// One path per persona, in order: `<slug of email>.postman_environment.json`,
+/// with `-<user id>` after the slug when another persona has the same slug.
+/// User ids are unique, so the names are too.
+pub fn postman_paths<'a>(
+    dir: &Path,
+    personas: impl Iterator<Item = &'a Persona> + Clone,
+) -> Vec<PathBuf> {
+    let mut uses = std::collections::BTreeMap::<String, usize>::new();
+    for persona in personas.clone() {
+        *uses.entry(slug(&persona.email)).or_default() += 1;
+    }
+    personas
+        .map(|persona| {
+            let base = slug(&persona.email);
+            let name = if uses[&base] > 1 {
+                format!("{base}-{}", persona.user_id)
+            } else {
+                base
+            };
+            dir.join(format!("{name}.postman_environment.json"))
+        })
+        .collect()
 }
 
 fn slug(email: &str) -> String {

@@ -8,6 +8,7 @@
 //! delta's `applies-to` state, or nothing is written (exit code 4). The rows,
 //! the new state (`results-in`) and the audit row commit together, so a delta
 //! applied twice is refused by the same rule. Credentials are left as they are.
+//! A transaction PostgreSQL aborts for a deadlock runs again, up to 5 times.
 //! A refusal names the situation ([`explain`]): already applied, an overlay
 //! that must come first, a tenant past or behind the delta's week, another
 //! base build; with the fix for that situation.
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, AuditEntry};
 use super::error::DbError;
 use super::progress::Progress;
-use super::replace::{Action, Outcome, Strategy};
+use super::replace::{Action, Outcome, Strategy, with_retries};
 use super::{catalog, copy, credentials, dump, guard, lock};
 
 pub fn apply_delta(
@@ -39,86 +40,92 @@ pub fn apply_delta(
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
     let ids = dump.header.company_ids();
     let (mut client, server) = super::connect::connect(url)?;
-    progress.phase("begin");
-    let mut tx = client
-        .transaction()
-        .map_err(|e| DbError::from_pg("starting the transaction", e))?;
-    progress.phase("locking");
-    lock::lock_companies(&mut tx, &ids)?;
-    if !guard::check_companies(&mut tx, &ids)? {
-        return Err(refusal(explain(None, &delta.applies_to, &delta.results_in)));
-    }
-    let credential_mode = check_state(&mut tx, &ids, &delta)?;
-    let tenant = catalog::tenant_tables(&mut tx)?;
-    guard::check_tables(&dump, &tenant)?;
+    // A deadlock or serialization failure rolls everything back: run the
+    // whole transaction again (see `replace::with_retries`).
+    let outcome = with_retries(|| -> Result<Outcome, DbError> {
+        progress.phase("begin");
+        let mut tx = client
+            .transaction()
+            .map_err(|e| DbError::from_pg("starting the transaction", e))?;
+        progress.phase("locking");
+        lock::lock_companies(&mut tx, &ids)?;
+        if !guard::check_companies(&mut tx, &ids)? {
+            return Err(refusal(explain(None, &delta.applies_to, &delta.results_in)));
+        }
+        let credential_mode = check_state(&mut tx, &ids, &delta)?;
+        let tenant = catalog::tenant_tables(&mut tx)?;
+        guard::check_tables(&dump, &tenant)?;
 
-    progress.add_total(dump.total_rows());
-    progress.phase("applying");
-    let (mut deleted, mut written) = (0, 0);
-    for block in &dump.blocks {
-        let op = block.op.expect("delta blocks have an op");
-        let phase = format!("applying the delta to {}", block.table);
-        let (before, after) = crate::render::delta::statements(op, &block.table, &block.columns);
-        for statement in &before {
-            tx.batch_execute(statement)
+        progress.add_total(dump.total_rows());
+        progress.phase("applying");
+        let (mut deleted, mut written) = (0, 0);
+        for block in &dump.blocks {
+            let op = block.op.expect("delta blocks have an op");
+            let phase = format!("applying the delta to {}", block.table);
+            let (before, after) =
+                crate::render::delta::statements(op, &block.table, &block.columns);
+            for statement in &before {
+                tx.batch_execute(statement)
+                    .map_err(|e| DbError::from_pg(&phase, e))?;
+            }
+            let temp = crate::render::delta::temp_table(op, &block.table);
+            copy::copy_block_into(&mut tx, block, &temp, progress)?;
+            let changed = tx
+                .execute(after[0].as_str(), &[])
                 .map_err(|e| DbError::from_pg(&phase, e))?;
+            for statement in &after[1..] {
+                tx.batch_execute(statement)
+                    .map_err(|e| DbError::from_pg(&phase, e))?;
+            }
+            match op {
+                dump::Op::Remove => deleted += changed,
+                dump::Op::Upsert => written += changed,
+            }
         }
-        let temp = crate::render::delta::temp_table(op, &block.table);
-        copy::copy_block_into(&mut tx, block, &temp, progress)?;
-        let changed = tx
-            .execute(after[0].as_str(), &[])
-            .map_err(|e| DbError::from_pg(&phase, e))?;
-        for statement in &after[1..] {
-            tx.batch_execute(statement)
-                .map_err(|e| DbError::from_pg(&phase, e))?;
-        }
-        match op {
-            dump::Op::Remove => deleted += changed,
-            dump::Op::Upsert => written += changed,
-        }
-    }
 
-    progress.phase("audit");
-    let scenario = dump.header.scenario().to_owned();
-    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let audit_id = audit::write(
-        &mut tx,
-        &AuditEntry {
-            action: Action::Load.as_str(),
-            operator,
-            scenario: &scenario,
-            company_ids: &ids,
-            dump_sha256: &dump_sha256,
+        progress.phase("audit");
+        let scenario = dump.header.scenario().to_owned();
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let audit_id = audit::write(
+            &mut tx,
+            &AuditEntry {
+                action: Action::Load.as_str(),
+                operator,
+                scenario: &scenario,
+                company_ids: &ids,
+                dump_sha256: &dump_sha256,
+                rows_deleted: deleted,
+                rows_loaded: written,
+                strategy: Strategy::Delta.as_str(),
+                credentials_issued: 0,
+                credential_mode: &credential_mode,
+                duration_ms,
+                tester_changes: None,
+                state: &delta.results_in,
+            },
+        )?;
+        progress.phase("commit");
+        tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
+        Ok(Outcome {
+            action: Action::Load,
+            dry_run: false,
+            scenario,
+            company_ids: ids.clone(),
+            dump_sha256: dump_sha256.clone(),
             rows_deleted: deleted,
             rows_loaded: written,
-            strategy: Strategy::Delta.as_str(),
+            strategy: Strategy::Delta,
             credentials_issued: 0,
-            credential_mode: &credential_mode,
-            duration_ms,
+            credential_mode,
             tester_changes: None,
-            state: &delta.results_in,
-        },
-    )?;
-    progress.phase("commit");
-    tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
+            audit_id: Some(audit_id),
+            files_written: Vec::new(),
+            duration_ms,
+            server: server.clone(),
+        })
+    })?;
     progress.finish();
-    Ok(Outcome {
-        action: Action::Load,
-        dry_run: false,
-        scenario,
-        company_ids: ids,
-        dump_sha256,
-        rows_deleted: deleted,
-        rows_loaded: written,
-        strategy: Strategy::Delta,
-        credentials_issued: 0,
-        credential_mode,
-        tester_changes: None,
-        audit_id: Some(audit_id),
-        files_written: Vec::new(),
-        duration_ms,
-        server,
-    })
+    Ok(outcome)
 }
 
 /// Every company must be recorded in `applies_to`; returns the credential

@@ -98,6 +98,32 @@ impl DbError {
         }
     }
 
+    /// A deadlock (40P01) or serialization failure (40001): PostgreSQL rolled
+    /// the transaction back, and running it again can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DbError::Query { code: Some(code), .. } if code == "40P01" || code == "40001")
+    }
+
+    /// The error once every attempt was aborted, with help naming the cause.
+    pub fn gave_up_after(self, attempts: u32) -> DbError {
+        match self {
+            DbError::Query {
+                phase,
+                message,
+                code,
+                ..
+            } => DbError::Query {
+                help: format!(
+                    "the application held locks on the demo tenant's rows: its transactions kept locking them in another order than the reset (which locks parents first), and PostgreSQL aborted the reset each time; demoforge ran the whole transaction {attempts} times. {NOTHING_COMMITTED}; look for long application transactions on the demo tenant (pg_stat_activity, pg_locks) and run the reset again"
+                ),
+                phase,
+                message,
+                code,
+            },
+            other => other,
+        }
+    }
+
     /// An integrity constraint violation (SQLSTATE class 23).
     pub fn is_constraint_violation(&self) -> bool {
         matches!(self, DbError::Query { code: Some(code), .. } if code.starts_with("23"))
@@ -133,6 +159,12 @@ fn help_for(e: &postgres::Error, phase: &str) -> String {
     } else if *code == SqlState::UNIQUE_VIOLATION {
         format!(
             "constraint {constraint} on {table}: another tenant (a live company) already holds a value the snapshot needs, for example a persona's email or a demo id. {NOTHING_COMMITTED}; find the row with the value in the message"
+        )
+    } else if *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::T_R_SERIALIZATION_FAILURE
+    {
+        format!(
+            "another transaction (most likely the application's, on the demo tenant's rows) locked rows in an order that conflicts with this one. {NOTHING_COMMITTED}; run the command again"
         )
     } else if code.code().starts_with("23") {
         format!(

@@ -6,21 +6,36 @@
 //! so two runs over overlapping companies cannot deadlock; a second reset
 //! waits for the first to commit and then runs on its result.
 //!
-//! Row locks ([`lock_rows`], [`referenced_tables`]): before a reset deletes a
-//! row that a foreign key can point at, it takes `FOR UPDATE` on it, parents
-//! first. An application insert of a child row (an API token, a session)
-//! takes `FOR KEY SHARE` on the parent in its foreign-key check, which
-//! conflicts with `FOR UPDATE`: one already in flight makes the lock wait
-//! until it commits (and the reset's later DELETE, with a fresh READ
-//! COMMITTED snapshot, sees and deletes the child), and one that starts later
-//! waits for the reset's commit, then fails its own foreign-key check if the
-//! reset deleted the parent. So the reset's DELETE of the parent never meets
-//! an unexpected child, and the application's write waits or is discarded.
-
-use std::collections::BTreeSet;
+//! Row locks ([`freeze_tenant`]): right after the advisory lock and the
+//! guard, a reset or load takes `FOR UPDATE` on every row of the companies in
+//! every tenant table, parents first in the catalog's foreign-key order (the
+//! company rows themselves first), and only then stages, compares and writes.
+//! PostgreSQL semantics this relies on (READ COMMITTED):
+//!
+//! - an application UPDATE or DELETE of a tenant row needs a row lock that
+//!   conflicts with `FOR UPDATE`, so it waits for the reset's commit and then
+//!   applies to the row as the reset left it (or finds it gone);
+//! - an application INSERT into a tenant table takes `FOR KEY SHARE` on the
+//!   parent rows in its foreign-key check (every top-level table references
+//!   `core.companies`), which also conflicts, so it waits too, and afterwards
+//!   goes through if the parent still exists or fails its foreign-key check
+//!   (the write is discarded) if the reset replaced it;
+//! - a write already in flight holds its locks until it commits: the reset's
+//!   `FOR UPDATE` waits for it, and because parents are locked before
+//!   children, a child row it inserted is committed before the child table is
+//!   locked, so the next statement (a fresh snapshot) sees and locks it.
+//!
+//! So nothing the application commits can change the tenant between the
+//! reset's comparison and its commit. Rows of a table with `company_id` but
+//! no foreign key to a tenant row are the exception: inserts there take no
+//! lock the reset holds. An application transaction that locks tenant rows
+//! in another order can deadlock with the freeze; PostgreSQL aborts one of
+//! the two and the reset retries (`replace::with_retries`).
 
 use uuid::Uuid;
 
+use super::catalog::TenantTable;
+use super::copy::{quote, quote_qualified};
 use super::error::DbError;
 
 /// The key space is shared with the application, so the key is prefixed.
@@ -46,18 +61,19 @@ pub fn lock_schema(tx: &mut postgres::Transaction<'_>) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Tables that some foreign key references: the only ones whose rows a
-/// concurrent child insert can pin.
-pub fn referenced_tables(tx: &mut postgres::Transaction<'_>) -> Result<BTreeSet<String>, DbError> {
-    const SQL: &str = "SELECT DISTINCT pn.nspname || '.' || pc.relname \
-        FROM pg_constraint k JOIN pg_class pc ON pc.oid = k.confrelid \
-        JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE k.contype = 'f'";
-    Ok(tx
-        .query(SQL, &[])
-        .map_err(|e| DbError::from_pg("reading foreign keys from the catalog", e))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+/// Locks `FOR UPDATE` every row of the companies in every tenant table,
+/// parents first (`tenant` is in foreign-key order); see the module docs.
+pub fn freeze_tenant(
+    tx: &mut postgres::Transaction<'_>,
+    tenant: &[TenantTable],
+    ids: &[Uuid],
+) -> Result<u64, DbError> {
+    let mut locked = 0;
+    for table in tenant {
+        let filter = format!("l.{} = ANY($1)", quote(table.company_column));
+        locked += lock_rows(tx, &quote_qualified(&table.name), &filter, ids)?;
+    }
+    Ok(locked)
 }
 
 /// Locks `FOR UPDATE` the rows of `table` (aliased `l`) matching `filter`,
@@ -73,7 +89,7 @@ pub fn lock_rows(
     );
     let count: i64 = tx
         .query_one(sql.as_str(), &[&ids])
-        .map_err(|e| DbError::from_pg(&format!("locking the rows of {table} it will delete"), e))?
+        .map_err(|e| DbError::from_pg(&format!("locking the tenant's rows of {table}"), e))?
         .get(0);
     Ok(u64::try_from(count).unwrap_or(0))
 }

@@ -15,17 +15,16 @@
 //! merge in a savepoint and falls back to [`replace_all`], which deletes the
 //! whole tenant and copies the snapshot in.
 //!
-//! Both first lock `FOR UPDATE`, parents first, every row they will delete
-//! from a table some foreign key references ([`lock_deletions`]), so rows the
-//! application inserts meanwhile (API tokens, sessions) cannot make a delete
-//! fail; see `lock.rs` for the PostgreSQL semantics this relies on.
+//! Both run after the caller has frozen the tenant (`lock::freeze_tenant`):
+//! every row they update or delete is already locked `FOR UPDATE`, so rows
+//! the application writes meanwhile (API tokens, sessions, edits) wait for
+//! the commit and can neither make a delete fail nor slip in unseen.
 
 use uuid::Uuid;
 
 use super::catalog::TenantTable;
 use super::copy::{quote, quote_qualified};
 use super::error::DbError;
-use super::lock;
 use super::snapshot::{Snapshot, Staged, TesterChanges};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -44,11 +43,6 @@ pub fn merge(
     changes: &TesterChanges,
     ids: &[Uuid],
 ) -> Result<Written, DbError> {
-    lock_deletions(tx, tenant, ids, |table| match snapshot.get(&table.name) {
-        Some(_) if changes.get(&table.name).is_none_or(|c| c.added == 0) => None,
-        Some(s) => Some(format!("{} AND {}", s.scope("l"), not_in_snapshot(s))),
-        None => Some(scope(table)),
-    })?;
     let mut counts = Written::default();
     for staged in &snapshot.tables {
         let Some(change) = changes.get(&staged.table) else {
@@ -161,25 +155,6 @@ fn scoped_delete(table: &TenantTable) -> String {
     )
 }
 
-/// Parents first, so the lock order matches the foreign keys' direction and
-/// two lockers of the same rows queue instead of deadlocking. `rows` gives
-/// the filter (alias `l`, `$1` = company ids) of the rows to be deleted, or
-/// `None` when none will be.
-fn lock_deletions(
-    tx: &mut postgres::Transaction<'_>,
-    tenant: &[TenantTable],
-    ids: &[Uuid],
-    rows: impl Fn(&TenantTable) -> Option<String>,
-) -> Result<(), DbError> {
-    let referenced = lock::referenced_tables(tx)?;
-    for table in tenant.iter().filter(|t| referenced.contains(&t.name)) {
-        if let Some(filter) = rows(table) {
-            lock::lock_rows(tx, &quote_qualified(&table.name), &filter, ids)?;
-        }
-    }
-    Ok(())
-}
-
 /// Deletes every row of the companies, children first; the caller then
 /// copies the snapshot in.
 pub fn delete_all(
@@ -187,7 +162,6 @@ pub fn delete_all(
     tenant: &[TenantTable],
     ids: &[Uuid],
 ) -> Result<u64, DbError> {
-    lock_deletions(tx, tenant, ids, |table| Some(scope(table)))?;
     let mut deleted = 0;
     for table in tenant.iter().rev() {
         deleted += tx.execute(&scoped_delete(table), &[&ids]).map_err(|e| {

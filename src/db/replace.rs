@@ -3,7 +3,8 @@
 //! Input: the dump's bytes, a connection URL and [`Options`]. Output: an
 //! [`Outcome`]. Invariants: the dump is parsed and checked before connecting;
 //! everything else runs in one transaction under the company's advisory lock:
-//! refuse a non-demo company; if the tenant exists, stage the snapshot in temp
+//! refuse a non-demo company; lock every row of the tenant (`lock.rs`, so the
+//! application's writes wait for the commit); if the tenant exists, stage the snapshot in temp
 //! tables, summarise what testers changed, then restore the snapshot (merge,
 //! or delete-and-copy on a constraint clash); otherwise COPY it in. Then
 //! store fresh credential hashes and write the audit row. Credential files are
@@ -58,7 +59,9 @@ struct Plan {
 }
 
 /// Merges in a savepoint; on a constraint violation, rolls the merge back and
-/// replaces the whole tenant instead. Both leave exactly the snapshot.
+/// replaces the whole tenant instead. Both leave exactly the snapshot: the
+/// tenant was frozen before the comparison, so the application cannot change
+/// it between the comparison and the commit (see `lock.rs`).
 fn restore(
     tx: &mut postgres::Transaction<'_>,
     dump: &dump::Dump<'_>,
@@ -159,114 +162,183 @@ pub fn replace_tenant(
         });
     }
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
-    let state = dump::base_state(&dump, &dump_sha256);
-    let ids = dump.header.company_ids();
-    let personas = credentials::personas(&dump);
-    options.outputs.check()?;
+    let run = Run {
+        state: dump::base_state(&dump, &dump_sha256),
+        ids: dump.header.company_ids(),
+        personas: credentials::personas(&dump),
+        dump,
+        dump_sha256,
+        options,
+        started,
+    };
+    options.outputs.check(&run.personas)?;
     let (mut client, server) = super::connect::connect(url)?;
 
     // bcrypt at Laravel's cost is the slowest step for a small tenant, so the
-    // hashing runs on other cores while the database deletes and copies.
+    // hashing runs on other cores while the database deletes and copies. It
+    // runs once: a retried transaction stores the same credentials.
     std::thread::scope(|scope| {
-        let hashing = (!options.dry_run)
-            .then(|| scope.spawn(|| credentials::issue(&personas, &options.policy)));
-        let join_hashing = move || -> Result<Vec<Issued>, DbError> {
-            match hashing {
-                Some(handle) => handle.join().map_err(|_| DbError::Credentials {
-                    message: "the hashing thread panicked".to_owned(),
-                })?,
-                None => Ok(Vec::new()),
-            }
+        let mut hashing = Hashing {
+            running: (!options.dry_run)
+                .then(|| scope.spawn(|| credentials::issue(&run.personas, &options.policy))),
+            issued: Vec::new(),
         };
-
-        progress.phase("begin");
-        let mut tx = client
-            .transaction()
-            .map_err(|e| DbError::from_pg("starting the transaction", e))?;
-        progress.phase("locking");
-        lock::lock_companies(&mut tx, &ids)?;
-        pause_point("locked");
-        let existed = guard::check_companies(&mut tx, &ids)?;
-        let emails: Vec<String> = personas.iter().map(|p| p.email.clone()).collect();
-        guard::check_emails(&mut tx, &emails, &ids)?;
-        let tenant = catalog::tenant_tables(&mut tx)?;
-        guard::check_tables(&dump, &tenant)?;
-
-        let plan = bring_to_snapshot(&mut tx, &dump, &tenant, &ids, existed, progress)?;
-        let tester_changes = plan.tester_changes.clone();
-        let deleted_rows = plan.written.deleted;
-        let rows_loaded = plan.written.written;
-
-        progress.phase("hashing");
-        let issued = join_hashing()?;
-        progress.phase("credentials");
-        credentials_store::store(&mut tx, &issued)?;
-        pause_point("credentials");
-        progress.phase("audit");
-
-        let credential_mode = options.policy.mode_label();
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let scenario = dump.header.scenario().to_owned();
-        let audit_id = if options.dry_run {
-            None
-        } else {
-            Some(audit::write(
-                &mut tx,
-                &AuditEntry {
-                    action: options.action.as_str(),
-                    operator: &options.operator,
-                    scenario: &scenario,
-                    company_ids: &ids,
-                    dump_sha256: &dump_sha256,
-                    rows_deleted: deleted_rows,
-                    rows_loaded,
-                    strategy: plan.strategy.as_str(),
-                    credentials_issued: issued.len(),
-                    credential_mode: &credential_mode,
-                    duration_ms,
-                    tester_changes: tester_changes.as_ref(),
-                    state: &state,
-                },
-            )?)
-        };
-        pause_point("audited");
-
-        let files_written = if options.dry_run {
-            tx.rollback()
-                .map_err(|e| DbError::from_pg("rolling back the dry run", e))?;
-            Vec::new()
-        } else {
-            let meta = FileMeta {
-                scenario: &scenario,
-                credential_mode: &credential_mode,
-                issued_at: chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            };
-            commit_with_files(tx, &options.outputs, &meta, &issued, progress)?
-        };
+        let outcome = with_retries(|| attempt(&mut client, &server, &run, &mut hashing, progress))?;
         progress.finish();
+        Ok(outcome)
+    })
+}
 
-        Ok(Outcome {
-            action: options.action,
-            dry_run: options.dry_run,
-            scenario,
-            company_ids: ids.clone(),
-            dump_sha256: dump_sha256.clone(),
-            rows_deleted: deleted_rows,
-            rows_loaded,
-            strategy: plan.strategy,
-            credentials_issued: if options.dry_run {
-                personas.len()
-            } else {
-                issued.len()
+/// What every attempt at the transaction works from.
+struct Run<'a> {
+    dump: dump::Dump<'a>,
+    dump_sha256: String,
+    state: String,
+    ids: Vec<Uuid>,
+    personas: Vec<credentials::Persona>,
+    options: &'a Options,
+    started: Instant,
+}
+
+/// The credentials being hashed on another thread, joined at first use.
+struct Hashing<'scope> {
+    running: Option<std::thread::ScopedJoinHandle<'scope, Result<Vec<Issued>, DbError>>>,
+    issued: Vec<Issued>,
+}
+
+impl Hashing<'_> {
+    fn get(&mut self) -> Result<&[Issued], DbError> {
+        if let Some(handle) = self.running.take() {
+            self.issued = handle.join().map_err(|_| DbError::Credentials {
+                message: "the hashing thread panicked".to_owned(),
+            })??;
+        }
+        Ok(&self.issued)
+    }
+}
+
+/// How many times a load or reset runs its transaction when PostgreSQL
+/// aborts it for a deadlock or a serialization failure.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Runs `attempt` again, after a short pause, when PostgreSQL aborted it
+/// with SQLSTATE 40P01 or 40001: the transaction was rolled back, so the
+/// next attempt rebuilds everything from the start. Each retry is reported
+/// on stderr; after [`MAX_ATTEMPTS`] the error names the likely cause.
+pub fn with_retries<T>(mut attempt: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {
+    let mut n = 1;
+    loop {
+        match attempt() {
+            Err(e) if e.is_transient() && n < MAX_ATTEMPTS => {
+                let pause = std::time::Duration::from_millis(100 << (n - 1));
+                eprintln!(
+                    "demoforge: attempt {n} of {MAX_ATTEMPTS} rolled back: {e}; retrying in {} ms",
+                    pause.as_millis()
+                );
+                std::thread::sleep(pause);
+                n += 1;
+            }
+            Err(e) if e.is_transient() => return Err(e.gave_up_after(MAX_ATTEMPTS)),
+            other => return other,
+        }
+    }
+}
+
+/// One whole transaction: lock, check, bring the tenant to the snapshot,
+/// store credentials, audit, commit (with the credential files).
+fn attempt(
+    client: &mut postgres::Client,
+    server: &super::connect::Server,
+    run: &Run<'_>,
+    hashing: &mut Hashing<'_>,
+    progress: &Progress,
+) -> Result<Outcome, DbError> {
+    let (dump, ids, options) = (&run.dump, &run.ids, run.options);
+    progress.phase("begin");
+    let mut tx = client
+        .transaction()
+        .map_err(|e| DbError::from_pg("starting the transaction", e))?;
+    progress.phase("locking");
+    lock::lock_companies(&mut tx, ids)?;
+    pause_point("locked");
+    let existed = guard::check_companies(&mut tx, ids)?;
+    let emails: Vec<String> = run.personas.iter().map(|p| p.email.clone()).collect();
+    guard::check_emails(&mut tx, &emails, ids)?;
+    let tenant = catalog::tenant_tables(&mut tx)?;
+    guard::check_tables(dump, &tenant)?;
+    progress.phase("freezing");
+    lock::freeze_tenant(&mut tx, &tenant, ids)?;
+    pause_point("frozen");
+
+    let plan = bring_to_snapshot(&mut tx, dump, &tenant, ids, existed, progress)?;
+    progress.phase("hashing");
+    let issued = hashing.get()?;
+    progress.phase("credentials");
+    credentials_store::store(&mut tx, issued)?;
+    pause_point("credentials");
+    progress.phase("audit");
+
+    let credential_mode = options.policy.mode_label();
+    let duration_ms = u64::try_from(run.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let scenario = dump.header.scenario().to_owned();
+    let audit_id = if options.dry_run {
+        None
+    } else {
+        Some(audit::write(
+            &mut tx,
+            &AuditEntry {
+                action: options.action.as_str(),
+                operator: &options.operator,
+                scenario: &scenario,
+                company_ids: ids,
+                dump_sha256: &run.dump_sha256,
+                rows_deleted: plan.written.deleted,
+                rows_loaded: plan.written.written,
+                strategy: plan.strategy.as_str(),
+                credentials_issued: issued.len(),
+                credential_mode: &credential_mode,
+                duration_ms,
+                tester_changes: plan.tester_changes.as_ref(),
+                state: &run.state,
             },
-            credential_mode,
-            tester_changes,
-            audit_id,
-            files_written,
-            duration_ms,
-            server: server.clone(),
-        })
+        )?)
+    };
+    pause_point("audited");
+
+    let files_written = if options.dry_run {
+        tx.rollback()
+            .map_err(|e| DbError::from_pg("rolling back the dry run", e))?;
+        Vec::new()
+    } else {
+        let meta = FileMeta {
+            scenario: &scenario,
+            credential_mode: &credential_mode,
+            issued_at: chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        };
+        commit_with_files(tx, &options.outputs, &meta, issued, progress)?
+    };
+
+    Ok(Outcome {
+        action: options.action,
+        dry_run: options.dry_run,
+        scenario,
+        company_ids: ids.clone(),
+        dump_sha256: run.dump_sha256.clone(),
+        rows_deleted: plan.written.deleted,
+        rows_loaded: plan.written.written,
+        strategy: plan.strategy,
+        credentials_issued: if options.dry_run {
+            run.personas.len()
+        } else {
+            issued.len()
+        },
+        credential_mode,
+        tester_changes: plan.tester_changes,
+        audit_id,
+        files_written,
+        duration_ms,
+        server: server.clone(),
     })
 }
 
@@ -332,4 +404,52 @@ fn commit_with_files(
         },
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aborted(code: &str) -> DbError {
+        DbError::Query {
+            phase: "locking".to_owned(),
+            message: "deadlock detected".to_owned(),
+            help: String::new(),
+            code: Some(code.to_owned()),
+        }
+    }
+
+    #[test]
+    fn transient_failures_are_retried_a_bounded_number_of_times() {
+        let mut calls = 0;
+        let result: Result<(), DbError> = with_retries(|| {
+            calls += 1;
+            Err(aborted("40P01"))
+        });
+        assert_eq!(calls, MAX_ATTEMPTS);
+        let Err(DbError::Query { help, .. }) = result else {
+            panic!("expected the deadlock error");
+        };
+        assert!(help.contains("the application held locks"), "{help}");
+        assert!(help.contains("5 times"), "{help}");
+
+        let mut calls = 0;
+        let result = with_retries(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(aborted("40001"))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(result.unwrap(), 3);
+
+        let mut calls = 0;
+        let result: Result<(), DbError> = with_retries(|| {
+            calls += 1;
+            Err(aborted("23505"))
+        });
+        assert!(result.is_err());
+        assert_eq!(calls, 1, "other failures are not retried");
+    }
 }

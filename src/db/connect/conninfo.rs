@@ -83,9 +83,10 @@ pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Params,
     resolve(raw, env)
 }
 
+/// libpq checks the prefix at the very first byte: with leading whitespace
+/// the text is read as key=value pairs, and fails there, as psql does.
 fn is_url(text: &str) -> bool {
-    let t = text.trim_start();
-    t.starts_with("postgresql://") || t.starts_with("postgres://")
+    text.starts_with("postgresql://") || text.starts_with("postgres://")
 }
 
 /// Later values replace earlier ones, as in libpq's option array.
@@ -589,6 +590,20 @@ mod tests {
                 .unwrap_err()
                 .contains("PGHOSTADDR")
         );
+    }
+
+    /// libpq recognises a URL only at the very start; with a leading space
+    /// it parses key=value pairs, and psql fails on the first one.
+    #[test]
+    fn a_url_after_leading_whitespace_is_refused_like_libpq() {
+        for (text, needle) in [
+            (" postgresql://u@h/d", "has no `=`"),
+            ("\tpostgres://u@h/d", "has no `=`"),
+            (" postgresql://u@h/d?port=1", "is not supported"),
+        ] {
+            let e = parse(text, &no_env).expect_err(text);
+            assert!(e.contains(needle), "{text:?}: {e}");
+        }
     }
 
     #[test]
