@@ -307,18 +307,10 @@ fn a_foreign_key_failure_names_the_constraint_table_and_likely_cause() {
 /// A reset paused at `phase` (the documented test hook), returned once it
 /// has printed the pause marker.
 fn reset_paused_at(db: &TestDb, phase: &str, secs: u32, extra: &[&str]) -> Paused {
-    let dump = fixture_dump();
-    let mut args = vec![
-        "reset",
-        dump.to_str().unwrap(),
-        "--database-url",
-        &db.url,
-        "--operator",
-        "test",
-        "--json",
-    ];
+    let mut args = vec!["--json"];
     args.extend_from_slice(extra);
-    let mut child = demoforge_cmd(&args)
+    let mut child = db
+        .reset_command(&args)
         .env("DEMOFORGE_TEST_PAUSE_AT", phase)
         .env("DEMOFORGE_TEST_PAUSE_SECS", secs.to_string())
         .env("DEMOFORGE_TIMINGS", "1")

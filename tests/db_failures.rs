@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{FIXTURE_COMPANY, TestDb, assert_success, demoforge_cmd, fixture_dump};
+use support::{FIXTURE_COMPANY, TestDb, assert_success};
 
 /// A reset running in the background, with its stderr lines on a channel.
 struct Running {
@@ -21,17 +21,8 @@ struct Running {
 }
 
 fn spawn_reset(db: &TestDb, pause_at: &str, pause_secs: u32, extra: &[&str]) -> Running {
-    let dump = fixture_dump();
-    let mut args = vec![
-        "reset",
-        dump.to_str().unwrap(),
-        "--database-url",
-        &db.url,
-        "--operator",
-        "test",
-    ];
-    args.extend_from_slice(extra);
-    let mut child = demoforge_cmd(&args)
+    let mut child = db
+        .reset_command(extra)
         .env("DEMOFORGE_TEST_PAUSE_AT", pause_at)
         .env("DEMOFORGE_TEST_PAUSE_SECS", pause_secs.to_string())
         .stdout(Stdio::piped())

@@ -106,6 +106,14 @@ impl TestDb {
 
     /// `demoforge reset <fixture> --operator test` plus extra arguments.
     pub fn reset(&self, extra: &[&str]) -> Output {
+        self.reset_command(extra)
+            .output()
+            .expect("the demoforge binary runs")
+    }
+
+    /// The command [`TestDb::reset`] runs, for tests that pause or kill it
+    /// (`DEMOFORGE_TEST_PAUSE_AT`) or read its output as it goes.
+    pub fn reset_command(&self, extra: &[&str]) -> Command {
         let dump = fixture_dump();
         let mut args = vec![
             "reset",
@@ -116,7 +124,7 @@ impl TestDb {
             "test",
         ];
         args.extend_from_slice(extra);
-        demoforge(&args)
+        demoforge_cmd(&args)
     }
 
     /// Adds a non-demo tenant with about 5 * n rows in every tenant table.
