@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use support::{FIXTURE_COMPANY, TestDb, assert_success, demoforge_cmd, fixture_dump};
+use support::{FIXTURE_COMPANY, TestDb, assert_success};
 
 const SESSIONS_DDL: &str = "
     CREATE TABLE core.sessions (
@@ -457,22 +457,12 @@ fn a_deadlock_with_an_app_transaction_is_retried_and_the_reset_succeeds() {
         "BEGIN; UPDATE sales.invoices SET status = status WHERE company_id = '{FIXTURE_COMPANY}'"
     ))
     .unwrap();
-    let dump = fixture_dump();
-    let reset = demoforge_cmd(&[
-        "reset",
-        dump.to_str().unwrap(),
-        "--database-url",
-        &db.url,
-        "--operator",
-        "test",
-        "--json",
-        "--credentials-out",
-        creds.to_str().unwrap(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let reset = db
+        .reset_command(&["--json", "--credentials-out", creds.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     wait_until_reset_waits_for_a_lock(&db);
     // Blocks on the user row the reset holds: a cycle, which PostgreSQL
     // breaks after deadlock_timeout by aborting the reset (it waited first).

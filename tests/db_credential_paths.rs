@@ -111,24 +111,14 @@ fn a_rename_failure_after_the_commit_leaves_no_plaintext_behind() {
     let db = TestDb::with_fixture_loaded();
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds.json");
-    let dump = fixture_dump();
-    let mut child = demoforge_cmd(&[
-        "reset",
-        dump.to_str().unwrap(),
-        "--database-url",
-        &db.url,
-        "--operator",
-        "test",
-        "--credentials-out",
-        creds.to_str().unwrap(),
-        "--json",
-    ])
-    .env("DEMOFORGE_TEST_PAUSE_AT", "staged")
-    .env("DEMOFORGE_TEST_PAUSE_SECS", "2")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = db
+        .reset_command(&["--credentials-out", creds.to_str().unwrap(), "--json"])
+        .env("DEMOFORGE_TEST_PAUSE_AT", "staged")
+        .env("DEMOFORGE_TEST_PAUSE_SECS", "2")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
     for line in lines.by_ref() {
