@@ -15,4 +15,5 @@ pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod spec;
+pub mod target;
 pub mod validate;

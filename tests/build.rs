@@ -254,7 +254,7 @@ fn a_nul_byte_in_a_value_is_refused_and_nothing_is_written() {
 fn a_custom_template_folder_overrides_the_layout() {
     let dir = tempfile::tempdir().unwrap();
     let builtin =
-        fs::read_to_string(Path::new(CRATE_ROOT).join("templates/postgres/base-demo.sql.j2"))
+        fs::read_to_string(Path::new(CRATE_ROOT).join("templates/reference/base-demo.sql.j2"))
             .unwrap();
     let custom = builtin.replace(
         "COPY {{ table.schema | sql_ident }}",

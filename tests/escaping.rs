@@ -455,7 +455,7 @@ fn validate_refuses_a_nul_at_its_field_like_build() {
 #[test]
 fn a_template_printing_an_unescaped_string_is_refused() {
     let dir = TempDir::new("template");
-    let builtin = include_str!("../templates/postgres/base-demo.sql.j2");
+    let builtin = include_str!("../templates/reference/base-demo.sql.j2");
     let templates = dir.0.join("templates");
     std::fs::create_dir_all(&templates).expect("templates dir");
     for (i, careless) in [

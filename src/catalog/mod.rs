@@ -13,7 +13,7 @@
 //! its children in [`Table::ALL`] (the dump's block order); every key and
 //! foreign-key column exists; `render::tables::encode` writes exactly
 //! `columns.len()` fields per row (unit test over a compiled scenario); and the
-//! reference DDL (`templates/postgres/schema.sql.j2`) agrees with the catalog
+//! reference DDL (`templates/reference/schema.sql.j2`) agrees with the catalog
 //! on a real PostgreSQL (`tests/catalog.rs`).
 //!
 //! Not to be confused with `simulate::catalog` (the chart of accounts and tax

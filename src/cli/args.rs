@@ -25,9 +25,8 @@ pub enum Command {
         /// Output folder.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
-        /// Folder of templates that replaces the built-in templates/postgres.
-        #[arg(long)]
-        templates: Option<PathBuf>,
+        #[command(flatten)]
+        templates: super::target_args::TargetArgs,
     },
     /// Regenerate in memory and compare with the files on disk.
     Check {
@@ -36,9 +35,8 @@ pub enum Command {
         /// Folder holding the generated files to compare with.
         #[arg(long, default_value = "generated")]
         out: PathBuf,
-        /// Folder of templates that replaces the built-in templates/postgres.
-        #[arg(long)]
-        templates: Option<PathBuf>,
+        #[command(flatten)]
+        templates: super::target_args::TargetArgs,
     },
     /// Parse and validate specs only; report every problem.
     Validate {
@@ -52,9 +50,8 @@ pub enum Command {
     Preview(super::preview_command::PreviewArgs),
     /// Print the reference schema DDL, or apply it with --apply.
     Schema {
-        /// Folder of templates that replaces the built-in templates/postgres.
-        #[arg(long)]
-        templates: Option<PathBuf>,
+        #[command(flatten)]
+        templates: super::target_args::TargetArgs,
         #[command(flatten)]
         target: super::db_commands::SchemaTarget,
     },

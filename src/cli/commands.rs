@@ -13,19 +13,19 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(args) => super::export_command::run(&args),
         Command::Preview(args) => super::preview_command::run(&args),
         Command::Schema { templates, target } if target.apply => {
-            super::db_commands::schema_apply(templates.as_deref(), &target)
+            super::db_commands::schema_apply(&templates, &target)
         }
-        Command::Schema { templates, .. } => schema(templates.as_deref()),
+        Command::Schema { templates, .. } => schema(&templates),
         Command::Build {
             specs,
             out,
             templates,
-        } => report(build(&specs, &out, templates.as_deref())),
+        } => report(build(&specs, &out, &templates)),
         Command::Check {
             specs,
             out,
             templates,
-        } => check(&specs, &out, templates.as_deref()),
+        } => check(&specs, &out, &templates),
         Command::Tick(args) => super::delta_commands::tick_command(&args),
         Command::Overlay(args) => super::delta_commands::overlay_command(&args),
         Command::Load(args) => super::db_commands::load(&args),
@@ -185,8 +185,9 @@ pub fn layer_overlays(
         .map_err(|message| miette::miette!(help = "name each overlay once", "{message}"))
 }
 
-fn schema(templates: Option<&Path>) -> ExitCode {
-    let rendered = crate::output::load_templates(templates)
+fn schema(templates: &super::target_args::TargetArgs) -> ExitCode {
+    let rendered = templates
+        .load()
         .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new));
     match rendered {
         Ok(ddl) => {
@@ -235,8 +236,12 @@ impl Failure {
 /// Compiles every spec before writing anything, so one bad spec leaves every
 /// output untouched; each scenario's folder is then replaced as one unit.
 /// First removes what killed builds left behind.
-fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), Failure> {
-    let templates = crate::output::load_templates(templates).map_err(Failure::invalid)?;
+fn build(
+    specs: &[PathBuf],
+    out: &Path,
+    templates: &super::target_args::TargetArgs,
+) -> Result<(), Failure> {
+    let templates = templates.load().map_err(Failure::invalid)?;
     crate::output::clean_stale(out).map_err(Failure::io)?;
     let mut compiled = Vec::new();
     for path in specs {
@@ -260,9 +265,20 @@ fn build(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> Result<(), 
         compiled.push((scenario.slug, result, started));
     }
     crate::db::test_hook::pause_point("build-compiled");
-    for (slug, result, started) in compiled {
-        let folder =
-            crate::output::write_scenario(out, &slug, &result.files).map_err(Failure::io)?;
+    for (slug, mut result, started) in compiled {
+        let folder = if templates.is_reference() {
+            crate::output::write_scenario(out, &slug, &result.files)
+        } else {
+            // `<out>/<scenario>/<target>` is replaced as one unit, beside the
+            // reference files.
+            let parent = out.join(&slug);
+            crate::output::clean_stale(&parent).map_err(Failure::io)?;
+            for file in &mut result.files {
+                file.path = file.path.trim_start_matches(&format!("{slug}/")).to_owned();
+            }
+            crate::output::write_scenario(&parent, templates.name(), &result.files)
+        }
+        .map_err(Failure::io)?;
         let rows: u64 = result.row_counts.iter().map(|(_, n)| n).sum();
         eprintln!(
             "{slug}: wrote {} ({rows} rows) in {} ms",
@@ -282,7 +298,9 @@ fn compile_scenario(
 ) -> Result<Compiled, miette::Report> {
     let mut compiled =
         crate::render::compile(scenario, templates, store).map_err(miette::Report::new)?;
-    if scenario.time_travel.is_empty() {
+    if scenario.time_travel.is_empty() || !templates.is_direct() {
+        // Travel deltas are merged row by row by uuid: only for targets
+        // whose dump goes straight into its tables (docs/mapping.md).
         return Ok(compiled);
     }
     let base = compiled
@@ -318,8 +336,11 @@ fn compile_in_memory(
 
 /// Compiles a spec in memory and returns its base dump, for `load` and `reset`.
 /// Refuses, before compiling, a spec whose base would not fit in memory.
-pub fn build_dump_bytes(spec: &Path, templates: Option<&Path>) -> Result<Vec<u8>, miette::Report> {
-    let templates = crate::output::load_templates(templates)?;
+pub fn build_dump_bytes(
+    spec: &Path,
+    templates: &super::target_args::TargetArgs,
+) -> Result<Vec<u8>, miette::Report> {
+    let templates = templates.load()?;
     let spec = SpecFile::read(spec)?;
     spec.refuse_if_too_big(&crate::validate::size::load_need(&spec.scenario, "reset"))?;
     let scenario = spec.scenario;
@@ -352,7 +373,7 @@ fn default_specs() -> Vec<PathBuf> {
     specs
 }
 
-fn check(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> ExitCode {
+fn check(specs: &[PathBuf], out: &Path, templates: &super::target_args::TargetArgs) -> ExitCode {
     let specs = if specs.is_empty() {
         default_specs()
     } else {
@@ -362,7 +383,7 @@ fn check(specs: &[PathBuf], out: &Path, templates: Option<&Path>) -> ExitCode {
         eprintln!("check: no specs given and no scenarios/*.yaml found");
         return ExitCode::from(exit::INVALID_INPUT);
     }
-    let templates = match crate::output::load_templates(templates) {
+    let templates = match templates.load() {
         Ok(t) => t,
         Err(report) => return super::commands::report(Err(Failure::invalid(report))),
     };

@@ -28,11 +28,12 @@ pub struct SchemaTarget {
     pub database_url: Option<String>,
 }
 
-pub fn schema_apply(templates: Option<&Path>, target: &SchemaTarget) -> ExitCode {
+pub fn schema_apply(templates: &super::target_args::TargetArgs, target: &SchemaTarget) -> ExitCode {
     let Some(url) = target.database_url.as_deref() else {
         return usage("--apply needs --database-url or DATABASE_URL");
     };
-    let ddl = match crate::output::load_templates(templates)
+    let ddl = match templates
+        .load()
         .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new))
     {
         Ok(ddl) => ddl,
@@ -104,6 +105,8 @@ pub struct LoadArgs {
     /// A dump built by `demoforge build` (base-demo.sql).
     pub file: PathBuf,
     #[command(flatten)]
+    pub templates: super::target_args::TargetArgs,
+    #[command(flatten)]
     pub tenant: TenantArgs,
 }
 
@@ -114,9 +117,8 @@ pub struct ResetArgs {
     /// Show what would happen: runs everything in a transaction that is rolled back.
     #[arg(long)]
     pub dry_run: bool,
-    /// Templates folder, when SOURCE is a spec.
-    #[arg(long)]
-    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub templates: super::target_args::TargetArgs,
     #[command(flatten)]
     pub tenant: TenantArgs,
 }
@@ -133,10 +135,21 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         );
         return report_failure(args.tenant.json, exit::INVALID_INPUT, report);
     };
-    if crate::db::dump::parse(&bytes).is_ok_and(|d| d.delta.is_some()) {
+    let target = match mapped_target(&args.templates, &bytes) {
+        Ok(target) => target,
+        Err(report) => return report_failure(args.tenant.json, exit::INVALID_INPUT, report),
+    };
+    if target.is_none() && crate::db::dump::parse(&bytes).is_ok_and(|d| d.delta.is_some()) {
         return run_delta(&args.tenant, &bytes, &operator);
     }
-    run_replace(&args.tenant, &bytes, Action::Load, operator, false)
+    run_replace(
+        &args.tenant,
+        &bytes,
+        Action::Load,
+        operator,
+        false,
+        target.as_ref(),
+    )
 }
 
 /// `--operator`, else `$USER`, else the OS user name (getuid and the
@@ -203,12 +216,53 @@ pub fn reset(args: &ResetArgs) -> ExitCode {
     let bytes = if is_dump(&args.source) {
         read_dump(&args.source)
     } else {
-        super::build_dump_bytes(&args.source, args.templates.as_deref())
+        super::build_dump_bytes(&args.source, &args.templates)
     };
-    match bytes {
-        Ok(bytes) => run_replace(&args.tenant, &bytes, Action::Reset, operator, args.dry_run),
+    let prepared = bytes.and_then(|bytes| {
+        let target = mapped_target(&args.templates, &bytes)?;
+        Ok((bytes, target))
+    });
+    match prepared {
+        Ok((bytes, target)) => run_replace(
+            &args.tenant,
+            &bytes,
+            Action::Reset,
+            operator,
+            args.dry_run,
+            target.as_ref(),
+        ),
         Err(report) => report_failure(args.tenant.json, exit::INVALID_INPUT, report),
     }
+}
+
+/// The mapping of a target whose dumps are staged (not the reference's
+/// plain COPY blocks), when `--target` names one. A dump built for such a
+/// target says so in its header; loading it without `--target` is refused.
+fn mapped_target(
+    args: &super::target_args::TargetArgs,
+    bytes: &[u8],
+) -> Result<Option<crate::target::Mapping>, miette::Report> {
+    let set = args.load()?;
+    let header_target = dump_target(bytes);
+    if set.is_direct() {
+        if let Some(name) = header_target {
+            return Err(miette::miette!(
+                help = format!("pass `--target {name}` (or the folder of that target)"),
+                "this dump was built for the target `{name}`"
+            ));
+        }
+        return Ok(None);
+    }
+    Ok(Some(set.mapping().clone()))
+}
+
+/// The `-- target:` line of a dump's header, if any.
+fn dump_target(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    String::from_utf8_lossy(head)
+        .lines()
+        .take_while(|l| l.starts_with("--") || l.is_empty())
+        .find_map(|l| l.strip_prefix("-- target: ").map(str::to_owned))
 }
 
 /// A `.sql` file is a built dump; anything else is a spec.
@@ -233,6 +287,7 @@ fn run_replace(
     action: Action,
     operator: String,
     dry_run: bool,
+    target: Option<&crate::target::Mapping>,
 ) -> ExitCode {
     let Some(url) = tenant.database_url.as_deref() else {
         let report = miette::miette!(
@@ -258,7 +313,11 @@ fn run_replace(
         },
     };
     let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
-    match crate::db::replace_tenant(url, bytes, &options, &progress) {
+    let result = match target {
+        Some(mapping) => crate::db::replace_mapped(url, bytes, mapping, &options, &progress),
+        None => crate::db::replace_tenant(url, bytes, &options, &progress),
+    };
+    match result {
         Ok(outcome) => {
             if tenant.json {
                 println!("{}", summary_json(&outcome));
@@ -364,6 +423,9 @@ fn print_summary(outcome: &Outcome, outputs: &CredentialOutputs) {
         );
     }
     match &outcome.tester_changes {
+        None if outcome.strategy == crate::db::Strategy::Full => {
+            println!("tester changes: not summarised for a mapped target (docs/mapping.md)")
+        }
         None => println!("tester changes: none (the tenant did not exist before)"),
         Some(changes) if changes.is_empty() => {
             println!("tester changes: none since the snapshot")

@@ -24,9 +24,8 @@ pub struct TickArgs {
     /// The ISO week to add, e.g. 2026-W48.
     #[arg(long)]
     pub week: String,
-    /// Folder of templates that replaces the built-in templates/postgres.
-    #[arg(long)]
-    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub templates: super::target_args::TargetArgs,
     /// Write the delta to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -43,9 +42,8 @@ pub struct OverlayArgs {
     /// Overlays the tenant already has (applied by earlier overlay deltas).
     #[arg(long = "after", value_name = "NAME")]
     pub after: Vec<String>,
-    /// Folder of templates that replaces the built-in templates/postgres.
-    #[arg(long)]
-    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub templates: super::target_args::TargetArgs,
     /// Write the delta to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -77,7 +75,7 @@ pub fn tick_command(args: &TickArgs) -> ExitCode {
         Err(report) => return invalid(report),
     };
     let delta = (|| {
-        let templates = crate::output::load_templates(args.templates.as_deref())?;
+        let templates = delta_target(&args.templates)?;
         let base_hash = base_hash(&base, &templates)?;
         let header = DeltaHeader {
             scenario: base.slug.clone(),
@@ -98,6 +96,23 @@ pub fn tick_command(args: &TickArgs) -> ExitCode {
     }
 }
 
+/// The target of a delta: only one whose tables take the dump's rows
+/// straight (uuid ids, every column as is), because a delta updates and
+/// deletes rows by their uuid.
+fn delta_target(
+    args: &super::target_args::TargetArgs,
+) -> Result<crate::render::TemplateSet, miette::Report> {
+    let templates = args.load()?;
+    if !templates.is_direct() {
+        return Err(miette::miette!(
+            help = "reset the tenant with `demoforge reset SPEC --target ...` instead; see \"Not supported yet\" in docs/mapping.md",
+            "deltas (ticks, overlays, time travel) are not supported yet for the target `{}`, whose ids are allocated at load time",
+            templates.name()
+        ));
+    }
+    Ok(templates)
+}
+
 pub fn overlay_command(args: &OverlayArgs) -> ExitCode {
     let delta = (|| {
         output_is_a_file(args.output.as_deref())?;
@@ -106,7 +121,7 @@ pub fn overlay_command(args: &OverlayArgs) -> ExitCode {
         let before = super::commands::layer_overlays(plain, &args.spec, &args.after)?;
         let after = super::commands::layer_overlays(&before, &args.spec, &args.names)?;
         spec.refuse_if_too_big(&delta_need(plain, &before, &after, "overlay"))?;
-        let templates = crate::output::load_templates(args.templates.as_deref())?;
+        let templates = delta_target(&args.templates)?;
         let base_hash = base_hash(plain, &templates)?;
         let as_of = plain.calendar.as_of.to_string();
         let named = |s: &Scenario| {

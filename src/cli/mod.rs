@@ -13,6 +13,7 @@ mod delta_commands;
 mod export_command;
 mod overlays;
 mod preview_command;
+pub mod target_args;
 
 use std::process::ExitCode;
 

@@ -382,7 +382,7 @@ fn bring_to_snapshot(
 
 /// Stages the credential files, commits, then renames the files into place,
 /// so the files on disk always match what the database holds.
-fn commit_with_files(
+pub(super) fn commit_with_files(
     tx: postgres::Transaction<'_>,
     outputs: &CredentialOutputs,
     meta: &FileMeta<'_>,

@@ -33,9 +33,65 @@ pub fn read_spec(path: &Path) -> Result<String, miette::Report> {
 }
 
 /// Built-in templates, with any `.j2` file in `dir` replacing the one of the same name.
-pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, miette::Report> {
-    let builtin = TemplateSet::builtin();
-    let Some(dir) = dir else { return Ok(builtin) };
+pub fn load_target(
+    target: Option<&str>,
+    templates: Option<&Path>,
+) -> Result<TemplateSet, miette::Report> {
+    if let Some(dir) = templates {
+        // `--templates DIR`: a target folder if it has a mapping, else
+        // overrides of the reference target's templates.
+        if dir.join(TARGET_FILE).is_file() {
+            return target_folder(dir);
+        }
+        return Ok(TemplateSet::builtin().with_overrides(read_templates(dir)?));
+    }
+    let Some(target) = target else {
+        return Ok(TemplateSet::builtin());
+    };
+    if let Some(set) = TemplateSet::builtin_target(target) {
+        return Ok(set);
+    }
+    let dir = Path::new(target);
+    if dir.is_dir() {
+        return target_folder(dir);
+    }
+    let names: Vec<&str> = crate::target::BUILTIN.iter().map(|(n, _)| *n).collect();
+    Err(miette::miette!(
+        help = format!(
+            "use a built-in target ({}) or a folder holding {TARGET_FILE}",
+            names.join(", ")
+        ),
+        "unknown target `{target}`: not a built-in target and not a folder"
+    ))
+}
+
+/// A target's mapping file inside its folder.
+const TARGET_FILE: &str = "target.yaml";
+
+fn target_folder(dir: &Path) -> Result<TemplateSet, miette::Report> {
+    let path = dir.join(TARGET_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| {
+        miette::miette!(
+            help = "a target folder holds target.yaml (see docs/mapping.md)",
+            "cannot read {}: {e}",
+            path.display()
+        )
+    })?;
+    let mapping = crate::target::parse(&path.display().to_string(), &text)?;
+    let name = dir
+        .file_name()
+        .map_or_else(|| "target".to_owned(), |n| n.to_string_lossy().into_owned());
+    Ok(TemplateSet::from_folder(
+        &name,
+        mapping,
+        read_templates(dir)?,
+    ))
+}
+
+/// Every `.j2` file of a folder, by file name.
+fn read_templates(
+    dir: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, miette::Report> {
     let entries = fs::read_dir(dir).map_err(|e| {
         miette::miette!(
             help = "pass a folder that holds .j2 templates",
@@ -43,17 +99,17 @@ pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, miette::Report>
             dir.display()
         )
     })?;
-    let mut overrides = std::collections::BTreeMap::new();
+    let mut templates = std::collections::BTreeMap::new();
     for entry in entries {
         let entry = entry.map_err(|e| miette::miette!("cannot list {}: {e}", dir.display()))?;
         let path = entry.path();
         if path.extension().is_some_and(|x| x == "j2") {
             let text = fs::read_to_string(&path)
                 .map_err(|e| miette::miette!("cannot read template {}: {e}", path.display()))?;
-            overrides.insert(entry.file_name().to_string_lossy().into_owned(), text);
+            templates.insert(entry.file_name().to_string_lossy().into_owned(), text);
         }
     }
-    Ok(builtin.with_overrides(overrides))
+    Ok(templates)
 }
 
 /// Removes what killed builds left in `out` and in the folder that holds
@@ -89,10 +145,12 @@ pub fn write_scenario(
     };
     fs::create_dir_all(out).map_err(|e| io_error("create the output folder", out, e))?;
     let staging = out.join(stale::work_name(stale::BUILD, slug));
-    let result = stage(&staging, slug, files).and_then(|()| {
-        crate::db::test_hook::pause_point("build-staged");
-        swap_in(out, slug, &staging).map_err(|e| io_error("replace", &out.join(slug), e))
-    });
+    let result = stage(&staging, slug, files)
+        .and_then(|()| keep_other_targets(&out.join(slug), &staging))
+        .and_then(|()| {
+            crate::db::test_hook::pause_point("build-staged");
+            swap_in(out, slug, &staging).map_err(|e| io_error("replace", &out.join(slug), e))
+        });
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -130,6 +188,45 @@ fn stage(staging: &Path, slug: &str, files: &[GeneratedFile]) -> Result<(), miet
             .map_err(|e| miette::miette!("cannot sync the folder {}: {e}", dir.display()))?;
     }
     Ok(())
+}
+
+/// Carries the folders of other targets (`<scenario>/<target>/`, built by
+/// `build --target`) from the folder being replaced into `staging`, as hard
+/// links (a copy where links are refused), so that rebuilding one target
+/// never removes another's files.
+fn keep_other_targets(old: &Path, staging: &Path) -> Result<(), miette::Report> {
+    let Ok(entries) = fs::read_dir(old) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let from = entry.path();
+        let to = staging.join(entry.file_name());
+        let is_target = from.join("base-demo.sql").is_file() && !to.exists();
+        if is_target {
+            link_folder(&from, &to).map_err(|e| {
+                miette::miette!(
+                    help = "check that the output folder is writable and the disk is not full",
+                    "cannot keep {} while replacing its scenario folder: {e}",
+                    from.display()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn link_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let (source, dest) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type()?.is_dir() {
+            link_folder(&source, &dest)?;
+        } else if fs::hard_link(&source, &dest).is_err() {
+            fs::copy(&source, &dest)?;
+        }
+    }
+    sync_folder(to)
 }
 
 /// Moves `out/<slug>` aside, renames `staging` into its place and removes the

@@ -200,7 +200,7 @@ pub fn simulate_into_store(
         return Err(e);
     }
     let counts = sink.counts;
-    let layout = Layout::new(scenario, &counts);
+    let layout = Layout::new(scenario, &counts, templates)?;
     let body = DumpBody {
         layout,
         templates: templates.clone(),
@@ -232,11 +232,30 @@ struct Layout {
     scenario: Value,
     companies: Vec<Value>,
     total_rows: u64,
-    tables: Vec<(Table, u64)>,
+    /// Each dumped table, its row count and its COPY target `(schema, table)`.
+    tables: Vec<(Table, u64, (String, String))>,
+    /// The target's name and the statements of its mapping
+    /// ([`super::mapped`]): empty for the reference target.
+    target: Value,
 }
 
 impl Layout {
-    fn new(scenario: &Scenario, counts: &[u64]) -> Layout {
+    fn new(
+        scenario: &Scenario,
+        counts: &[u64],
+        templates: &TemplateSet,
+    ) -> Result<Layout, RenderError> {
+        let mapping = templates.mapping();
+        let plan = super::mapped::plan(mapping, scenario.calendar.as_of)?;
+        let statements = |list: Vec<String>| -> Vec<Value> {
+            list.into_iter().map(super::templates::escaped).collect()
+        };
+        let target = minijinja::context! {
+            name => templates.name(),
+            prepare => statements(plan.prepare),
+            finish => statements(plan.finish),
+            cleanup => statements(plan.cleanup),
+        };
         let companies = scenario
             .companies
             .iter()
@@ -248,19 +267,24 @@ impl Layout {
                 minijinja::context! { id, name => &c.name }
             })
             .collect();
-        Layout {
+        Ok(Layout {
             scenario: minijinja::context! {
                 slug => &scenario.slug, seed => scenario.seed, spec_hash => &scenario.spec_hash,
                 as_of => scenario.calendar.as_of.to_string(),
             },
             companies,
-            total_rows: counts.iter().sum(),
+            total_rows: Table::ALL
+                .iter()
+                .filter(|&&t| mapping.maps(t))
+                .map(|t| counts[t.index()])
+                .sum(),
             tables: Table::ALL
                 .iter()
-                .filter(|t| counts[t.index()] > 0)
-                .map(|&t| (t, counts[t.index()]))
+                .filter(|&&t| counts[t.index()] > 0 && mapping.maps(t))
+                .map(|&t| (t, counts[t.index()], super::mapped::copy_target(mapping, t)))
                 .collect(),
-        }
+            target,
+        })
     }
 
     /// The template context; `store` is `None` to check the layout only.
@@ -272,9 +296,9 @@ impl Layout {
         let tables: Vec<Value> = self
             .tables
             .iter()
-            .map(|&(t, rows)| {
-                let def = t.def();
-                let (name, schema, table) = (def.qualified, def.schema(), def.name());
+            .map(|(t, rows, (schema, table))| {
+                let (t, rows) = (*t, *rows);
+                let name = t.def().qualified;
                 minijinja::context! {
                     name, schema, table,
                     columns => columns(t),
@@ -293,6 +317,7 @@ impl Layout {
             companies => self.companies.clone(),
             total_rows => self.total_rows,
             tables,
+            target => self.target.clone(),
         }
     }
 }

@@ -18,6 +18,7 @@
 pub mod copy_text;
 pub mod delta;
 mod dump;
+pub mod mapped;
 pub mod sql_text;
 mod store;
 mod tables;
@@ -89,11 +90,20 @@ pub fn compile(
     let body = dump::simulate_into_store(scenario, templates, store)?;
     let row_counts = body.row_counts();
     let books = body.books.clone();
-    let dir = &scenario.slug;
+    let dir = output_folder(scenario, templates);
     let mut files = vec![GeneratedFile {
         path: format!("{dir}/base-demo.sql"),
         content: Content::Dump(Box::new(body)),
     }];
+    if !templates.is_reference() {
+        // The books and their reports do not depend on the target: they are
+        // written once, beside the reference dump.
+        return Ok(Compiled {
+            files,
+            books,
+            row_counts,
+        });
+    }
     for (name, text) in crate::report::golden_reports(&books, &row_counts) {
         files.push(GeneratedFile {
             path: format!("{dir}/{name}"),
@@ -105,6 +115,16 @@ pub fn compile(
         books,
         row_counts,
     })
+}
+
+/// Where a scenario's files go, relative to the output folder:
+/// `<scenario>` for the reference target, `<scenario>/<target>` for another.
+pub fn output_folder(scenario: &Scenario, templates: &TemplateSet) -> String {
+    if templates.is_reference() {
+        scenario.slug.clone()
+    } else {
+        format!("{}/{}", scenario.slug, templates.name())
+    }
 }
 
 impl GeneratedFile {

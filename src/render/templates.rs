@@ -1,6 +1,7 @@
-//! The set of minijinja template sources: the built-in `templates/postgres`,
-//! optionally overridden file by file from a team's own folder, and the
-//! environment they render in.
+//! A target's template sources and mapping: a built-in target
+//! (`templates/reference`, `templates/laravel`) or a team's own folder, whose
+//! files override the built-in dump layout by name, and the environment the
+//! templates render in.
 //!
 //! Invariant: a template cannot print an unescaped string. The environment's
 //! formatter prints only numbers, booleans, a table's rows and [`Escaped`]
@@ -20,33 +21,79 @@ use minijinja::{Error, ErrorKind, Output, State, UndefinedBehavior};
 use super::copy_text::NulByte;
 use super::dump::Rows;
 use super::sql_text;
+use crate::target::Mapping;
 
 /// Built-in templates, compiled into the binary so that `demoforge` works from
-/// any directory.
-const BUILTIN: [(&str, &str); 2] = [
+/// any directory: per target, its files. The reference layout of the dump
+/// serves every target that does not bring its own.
+const BUILTIN: [(&str, &str, &str); 5] = [
     (
+        "laravel",
         "schema.sql.j2",
-        include_str!("../../templates/postgres/schema.sql.j2"),
+        include_str!("../../templates/laravel/schema.sql.j2"),
     ),
     (
+        "laravel",
         "base-demo.sql.j2",
-        include_str!("../../templates/postgres/base-demo.sql.j2"),
+        include_str!("../../templates/reference/base-demo.sql.j2"),
+    ),
+    (
+        "reference",
+        "schema.sql.j2",
+        include_str!("../../templates/reference/schema.sql.j2"),
+    ),
+    (
+        "reference",
+        "base-demo.sql.j2",
+        include_str!("../../templates/reference/base-demo.sql.j2"),
+    ),
+    (
+        "*",
+        "base-demo.sql.j2",
+        include_str!("../../templates/reference/base-demo.sql.j2"),
     ),
 ];
 
-/// Template sources by file name. A BTreeMap keeps iteration order stable.
+/// A target: its name, its checked mapping, and its template sources by file
+/// name (a BTreeMap keeps iteration order stable).
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
+    name: String,
+    mapping: Arc<Mapping>,
     sources: BTreeMap<String, String>,
 }
 
 impl TemplateSet {
+    /// The reference target.
     pub fn builtin() -> TemplateSet {
-        let sources = BUILTIN
-            .iter()
-            .map(|(name, text)| (name.to_string(), text.to_string()))
-            .collect();
-        TemplateSet { sources }
+        TemplateSet::builtin_target("reference").expect("the reference target is built in")
+    }
+
+    /// A built-in target by name, or `None`.
+    pub fn builtin_target(name: &str) -> Option<TemplateSet> {
+        let mapping = crate::target::builtin(name)?;
+        let sources = builtin_sources(name);
+        Some(TemplateSet {
+            name: name.to_owned(),
+            mapping: Arc::new(mapping),
+            sources,
+        })
+    }
+
+    /// A target from a folder: its mapping, and its templates over the
+    /// built-in dump layout.
+    pub fn from_folder(
+        name: &str,
+        mapping: Mapping,
+        sources: BTreeMap<String, String>,
+    ) -> TemplateSet {
+        let mut all = builtin_sources("*");
+        all.extend(sources);
+        TemplateSet {
+            name: name.to_owned(),
+            mapping: Arc::new(mapping),
+            sources: all,
+        }
     }
 
     /// Replaces or adds templates by file name.
@@ -57,6 +104,27 @@ impl TemplateSet {
 
     pub fn source(&self, name: &str) -> Option<&str> {
         self.sources.get(name).map(String::as_str)
+    }
+
+    /// The target's name: `reference`, `laravel`, or a folder's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether this is the reference target (possibly with its templates
+    /// overridden by `--templates`), whose output is the full set of files.
+    pub fn is_reference(&self) -> bool {
+        self.name == "reference"
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// Whether this is the reference target's shape: every table copied
+    /// straight in with uuid ids, loadable by the merging loader.
+    pub fn is_direct(&self) -> bool {
+        self.mapping.is_direct()
     }
 
     pub(crate) fn environment(&self) -> minijinja::Environment<'_> {
@@ -106,7 +174,9 @@ impl Object for Escaped {
     }
 }
 
-fn escaped(text: String) -> Value {
+/// Only `render` makes these: from the context filters, and from SQL that
+/// [`super::mapped`] assembles out of the same escaping functions.
+pub(crate) fn escaped(text: String) -> Value {
     Value::from_object(Escaped(text))
 }
 
@@ -155,4 +225,12 @@ fn strict_formatter(out: &mut Output, _state: &mut State, value: &Value) -> Resu
         ));
     };
     written.map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the output"))
+}
+
+fn builtin_sources(target: &str) -> BTreeMap<String, String> {
+    BUILTIN
+        .iter()
+        .filter(|(t, _, _)| *t == target)
+        .map(|(_, name, text)| (name.to_string(), text.to_string()))
+        .collect()
 }

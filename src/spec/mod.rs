@@ -4,7 +4,7 @@
 //! every problem found at once as [`SpecErrors`].
 //! Invariant: never panics on any input.
 
-mod decode;
+pub mod decode;
 mod document;
 pub mod numbers;
 pub mod overlay;
@@ -16,7 +16,7 @@ pub mod text;
 use miette::{Diagnostic, NamedSource};
 use thiserror::Error;
 
-pub use decode::Decoder;
+pub use decode::{Decoder, Entry, Map, load_error};
 pub use problem::{Kind, Problem, Problems};
 pub use raw::Spanned;
 pub use source::SourceMap;

@@ -1,0 +1,364 @@
+//! A mapping compiled into SQL: where each table's COPY block goes, and the
+//! statements that move staged rows into the team's tables.
+//!
+//! Input: a checked [`Mapping`] and the scenario's as-of date. Output: a
+//! [`Plan`]: statements before the COPY blocks (temporary staging tables),
+//! each table's COPY target, and statements after them (integer id
+//! allocation, then one `INSERT … SELECT` per mapped table), plus the
+//! tenant-scoped `DELETE`s a reset runs first.
+//!
+//! Invariants: every name and constant of the mapping reaches SQL through
+//! `render::sql_text` (`sql_ident`, `sql_literal`), so a mapping string stays
+//! text. A direct table (the reference target) is copied straight into its
+//! target and has no statements. Under integer ids every id comes from
+//! `nextval` of the target table's own sequence, inside the load's
+//! transaction, so an id held by any other tenant is never reused; the
+//! mapping from a row's uuid to its id lives in the session's temporary
+//! `df_ids` table, which every pointer column is joined through. The tenant's
+//! own row keeps its id across resets: it is found again by its key column.
+
+use chrono::NaiveDate;
+
+use super::copy_text::NulByte;
+use super::sql_text::{sql_ident, sql_literal};
+use crate::catalog::{Table, Type};
+use crate::target::{Const, DateSource, Ids, Mapping, MoneyAs, Name, TableMap, Value};
+
+/// The temporary table mapping each staged row's uuid to its allocated id.
+pub const ID_MAP: &str = "df_ids";
+/// The staging tables' ordinal column: COPY order, which `INSERT`s keep.
+const ORD: &str = "df_ord";
+
+/// The SQL of one mapped dump.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Before the COPY blocks: the staging tables.
+    pub prepare: Vec<String>,
+    /// After the COPY blocks: id allocation and the inserts.
+    pub finish: Vec<String>,
+    /// Last: drops the staging tables.
+    pub cleanup: Vec<String>,
+}
+
+/// Where a source table's COPY block goes: `(schema, table)`.
+pub fn copy_target(mapping: &Mapping, table: Table) -> (String, String) {
+    let direct = mapping.of(table).find(|t| t.is_direct());
+    match direct {
+        Some(t) if mapping.of(table).count() == 1 => (
+            t.into.schema.clone().unwrap_or_else(|| "public".to_owned()),
+            t.into.name.clone(),
+        ),
+        _ => ("pg_temp".to_owned(), staging_name(table)),
+    }
+}
+
+/// Whether the source table is staged (copied into a temporary table and
+/// moved by an `INSERT … SELECT`) rather than copied straight in.
+pub fn is_staged(mapping: &Mapping, table: Table) -> bool {
+    mapping.maps(table) && copy_target(mapping, table).0 == "pg_temp"
+}
+
+fn staging_name(table: Table) -> String {
+    let def = table.def();
+    format!("df_{}_{}", def.schema(), def.name())
+}
+
+/// Compiles the mapping for a dump as of `as_of`.
+pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
+    let mut plan = Plan::default();
+    let staged: Vec<Table> = Table::ALL
+        .iter()
+        .copied()
+        .filter(|&t| is_staged(mapping, t))
+        .collect();
+    if staged.is_empty() {
+        return Ok(plan);
+    }
+    let mut drops = Vec::new();
+    if mapping.ids == Ids::Integer {
+        plan.prepare.push(format!(
+            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL);",
+            temp(ID_MAP)?
+        ));
+        drops.push(temp(ID_MAP)?);
+    }
+    for &table in &staged {
+        plan.prepare.push(create_staging(table)?);
+        drops.push(temp(&staging_name(table))?);
+    }
+    if mapping.ids == Ids::Integer {
+        for &table in &staged {
+            if let Some(first) = mapping.of(table).next()
+                && table.def().column("id").is_some()
+            {
+                plan.finish.push(allocate(mapping, first)?);
+            }
+        }
+    }
+    for t in mapping.tables.iter().filter(|t| staged.contains(&t.source)) {
+        plan.finish.push(insert(mapping, t, as_of)?);
+    }
+    plan.cleanup
+        .push(format!("DROP TABLE {};", drops.join(", ")));
+    Ok(plan)
+}
+
+/// `pg_temp.name`.
+fn temp(name: &str) -> Result<String, NulByte> {
+    Ok(format!("pg_temp.{}", sql_ident(name)?))
+}
+
+/// A target table's name, schema-qualified when the mapping says so.
+pub fn qualified(name: &Name) -> Result<String, NulByte> {
+    Ok(match &name.schema {
+        Some(schema) => format!("{}.{}", sql_ident(schema)?, sql_ident(&name.name)?),
+        None => sql_ident(&name.name)?,
+    })
+}
+
+fn create_staging(table: Table) -> Result<String, NulByte> {
+    let def = table.def();
+    let mut columns = vec![format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY")];
+    for c in def.dump_columns() {
+        columns.push(format!("{} {}", sql_ident(c.name)?, c.ty.sql()));
+    }
+    Ok(format!(
+        "CREATE TEMPORARY TABLE {} ({});",
+        temp(&staging_name(table))?,
+        columns.join(", ")
+    ))
+}
+
+/// `nextval` of the target's id sequence: the literal names the table the
+/// way `pg_get_serial_sequence` parses it (an SQL name), the column as is.
+fn next_id(t: &TableMap) -> Result<String, NulByte> {
+    Ok(format!(
+        "nextval(pg_get_serial_sequence({}, {}))",
+        sql_literal(&qualified(&t.into)?)?,
+        sql_literal(&t.id)?
+    ))
+}
+
+/// One id per staged row, from the target table's sequence, in COPY order.
+/// The tenant keeps the id it already has, found by its key column.
+fn allocate(mapping: &Mapping, t: &TableMap) -> Result<String, NulByte> {
+    let source = temp(&staging_name(t.source))?;
+    let id = if t.source == Table::Companies {
+        format!(
+            "coalesce((SELECT k.{id} FROM {tenant} k WHERE k.{key}::text = s.id::text), {next})",
+            id = sql_ident(&t.id)?,
+            tenant = qualified(&t.into)?,
+            key = sql_ident(&mapping.tenant.key)?,
+            next = next_id(t)?,
+        )
+    } else {
+        next_id(t)?
+    };
+    Ok(format!(
+        "INSERT INTO {map} (uuid, id) SELECT s.id, {id} FROM (SELECT id FROM {source} ORDER BY {ORD}) s;",
+        map = temp(ID_MAP)?,
+    ))
+}
+
+/// Builds one `INSERT … SELECT`: target columns, expressions and the joins
+/// that turn uuids into ids.
+struct Insert<'m> {
+    mapping: &'m Mapping,
+    columns: Vec<String>,
+    exprs: Vec<String>,
+    joins: Vec<String>,
+}
+
+impl Insert<'_> {
+    fn push(&mut self, column: &str, expr: String) -> Result<(), NulByte> {
+        self.columns.push(sql_ident(column)?);
+        self.exprs.push(expr);
+        Ok(())
+    }
+
+    /// The row's own uuid column as the target sees it: the allocated id of
+    /// the row it names, or the uuid itself.
+    fn pointer(&mut self, column: &str) -> Result<String, NulByte> {
+        let source = format!("s.{}", sql_ident(column)?);
+        if self.mapping.ids == Ids::Uuid {
+            return Ok(source);
+        }
+        let alias = format!("i{}", self.joins.len());
+        self.joins.push(format!(
+            "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
+            map = temp(ID_MAP)?
+        ));
+        Ok(format!("{alias}.id"))
+    }
+}
+
+fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, NulByte> {
+    let def = t.source.def();
+    let mut q = Insert {
+        mapping,
+        columns: Vec::new(),
+        exprs: Vec::new(),
+        joins: Vec::new(),
+    };
+    let allocated_here = mapping
+        .of(t.source)
+        .next()
+        .is_some_and(|first| std::ptr::eq(first, t));
+    if def.column("id").is_some() && (allocated_here || mapping.ids == Ids::Uuid) {
+        let id = q.pointer("id")?;
+        q.push(&t.id, id)?;
+    }
+    let is_tenant = t.source == Table::Companies;
+    if is_tenant {
+        q.push(&mapping.tenant.demo_flag, "TRUE".to_owned())?;
+        q.push(&mapping.tenant.key, "s.id".to_owned())?;
+    } else {
+        let tenant = q.pointer(def.tenant_column)?;
+        q.push(&mapping.tenant.column, tenant)?;
+    }
+    for (column, value) in t.columns.iter().flatten() {
+        let expr = expression(&mut q, t.source, value, as_of)?;
+        q.push(column, expr)?;
+    }
+    let conflict = if is_tenant {
+        let updates: Result<Vec<String>, NulByte> = q
+            .columns
+            .iter()
+            .skip(1)
+            .map(|c| Ok(format!("{c} = EXCLUDED.{c}")))
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            sql_ident(&t.id)?,
+            updates?.join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let joins: String = q.joins.iter().map(|j| format!(" {j}")).collect();
+    Ok(format!(
+        "INSERT INTO {into} ({columns}) SELECT {exprs} FROM {source} s{joins} ORDER BY s.{ORD}{conflict};",
+        into = qualified(&t.into)?,
+        columns = q.columns.join(", "),
+        exprs = q.exprs.join(", "),
+        source = temp(&staging_name(t.source))?,
+    ))
+}
+
+fn expression(
+    q: &mut Insert<'_>,
+    table: Table,
+    value: &Value,
+    as_of: NaiveDate,
+) -> Result<String, NulByte> {
+    let def = table.def();
+    Ok(match value {
+        Value::Column { name, money } => {
+            let ty = def.column(name).map(|c| c.ty);
+            match ty {
+                Some(Type::Uuid) => q.pointer(name)?,
+                Some(Type::Money) => money_expr(
+                    &format!("s.{}", sql_ident(name)?),
+                    money.unwrap_or(q.mapping.money),
+                ),
+                _ => format!("s.{}", sql_ident(name)?),
+            }
+        }
+        Value::Const(c) => constant(c)?,
+        Value::Timestamp { date, hour, minute } => {
+            let date = match date {
+                DateSource::Column(name) => format!("s.{}", sql_ident(name)?),
+                DateSource::AsOf => format!("DATE {}", sql_literal(&as_of.to_string())?),
+            };
+            format!(
+                "(({date} + TIME '{hour:02}:{minute:02}') AT TIME ZONE {})",
+                sql_literal(&q.mapping.time_zone)?
+            )
+        }
+        Value::Map { column, values } => {
+            let mut arms = Vec::new();
+            for (from, to) in values {
+                arms.push(format!(
+                    "WHEN {} THEN {}",
+                    sql_literal(from)?,
+                    constant(to)?
+                ));
+            }
+            format!(
+                "(CASE s.{}::text {} END)",
+                sql_ident(column)?,
+                arms.join(" ")
+            )
+        }
+        Value::Signed { debit, credit } => money_expr(
+            &format!("(s.{} - s.{})", sql_ident(debit)?, sql_ident(credit)?),
+            q.mapping.money,
+        ),
+    })
+}
+
+fn money_expr(value: &str, money: MoneyAs) -> String {
+    match money {
+        MoneyAs::Decimal => value.to_owned(),
+        MoneyAs::Cents => format!("({value} * 100)::bigint"),
+    }
+}
+
+fn constant(c: &Const) -> Result<String, NulByte> {
+    Ok(match c {
+        Const::Null => "NULL".to_owned(),
+        Const::Bool(true) => "TRUE".to_owned(),
+        Const::Bool(false) => "FALSE".to_owned(),
+        Const::Int(n) => n.to_string(),
+        Const::Text(text) => sql_literal(text)?,
+    })
+}
+
+/// The tenant's id, found by its key: `$1` is the company's uuid as text.
+/// A subquery rather than a parameter, so that the comparison has the tenant
+/// column's own type (bigint or uuid) and its index is used.
+pub fn tenant_id_query(mapping: &Mapping) -> Result<String, NulByte> {
+    let tenant = mapping.of(Table::Companies).next();
+    let id = tenant.map_or("id", |t| t.id.as_str());
+    Ok(format!(
+        "(SELECT k.{id} FROM {table} k WHERE k.{key}::text = $1)",
+        id = sql_ident(id)?,
+        table = qualified(&mapping.tenant.table)?,
+        key = sql_ident(&mapping.tenant.key)?,
+    ))
+}
+
+/// What a load or reset deletes before it inserts, children first: the
+/// users' Sanctum tokens, then every mapped target table but the tenant's,
+/// scoped by the tenant column to the tenant whose key is `$1`. The tenant's
+/// own row is updated in place by the insert, so its id survives.
+pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
+    let tenant_id = tenant_id_query(mapping)?;
+    let tenant_column = sql_ident(&mapping.tenant.column)?;
+    let mut deletes = Vec::new();
+    if let Some(credentials) = &mapping.credentials
+        && let Some(tokens) = &credentials.tokens
+    {
+        let users_id = mapping
+            .of(Table::Users)
+            .next()
+            .map_or("id".to_owned(), |t| t.id.clone());
+        deletes.push(format!(
+            "DELETE FROM {tokens} WHERE tokenable_type = {owner} AND tokenable_id IN (SELECT {id} FROM {users} WHERE {tenant_column} = {tenant_id})",
+            tokens = qualified(&tokens.table)?,
+            owner = sql_literal(&tokens.owner_type)?,
+            id = sql_ident(&users_id)?,
+            users = qualified(&credentials.users)?,
+        ));
+    }
+    for name in mapping.target_tables().into_iter().rev() {
+        if *name == mapping.tenant.table {
+            continue;
+        }
+        deletes.push(format!(
+            "DELETE FROM {} WHERE {tenant_column} = {tenant_id}",
+            qualified(name)?,
+        ));
+    }
+    Ok(deletes)
+}
