@@ -47,7 +47,8 @@ fn the_card_name_reaches_the_dump() {
     let text = std::fs::read_to_string(path).unwrap();
     let scenario = compile("demo-travel-co.yaml", &text).unwrap();
     assert_eq!(card_account_name(&scenario), "Company card");
-    let dump = demoforge::cli::build_dump_bytes(path.as_ref(), &Default::default()).expect("builds");
+    let dump =
+        demoforge::cli::build_dump_bytes(path.as_ref(), &Default::default()).expect("builds");
     let dump = String::from_utf8(dump).unwrap();
     assert!(
         dump.lines().any(|l| l.contains("\t2050\tCompany card\t")),

@@ -24,6 +24,10 @@ pub struct AuditEntry<'a> {
     pub duration_ms: u64,
     /// `None` for a first load: there was no previous tenant to compare.
     pub tester_changes: Option<&'a TesterChanges>,
+    /// A previous tenant was replaced without comparing it (a mapped target,
+    /// whose ids change at every reset): the audit row says so instead of
+    /// claiming there was no tenant.
+    pub replaced_unsummarised: bool,
     /// The tenant's state afterwards, recorded in `demoforge.loads`.
     pub state: &'a str,
 }
@@ -32,6 +36,9 @@ pub fn write(tx: &mut postgres::Transaction<'_>, entry: &AuditEntry<'_>) -> Resu
     let fail = |e| DbError::from_pg("writing the audit row", e);
     let changes = match entry.tester_changes {
         Some(c) => serde_json::json!({ "previous_tenant": true, "tables": c }),
+        None if entry.replaced_unsummarised => {
+            serde_json::json!({ "previous_tenant": true, "summarised": false, "tables": {} })
+        }
         None => serde_json::json!({ "previous_tenant": false, "tables": {} }),
     };
     let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);

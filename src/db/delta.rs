@@ -101,6 +101,7 @@ pub fn apply_delta(
                 credential_mode: &credential_mode,
                 duration_ms,
                 tester_changes: None,
+                replaced_unsummarised: false,
                 state: &delta.results_in,
             },
         )?;

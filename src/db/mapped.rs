@@ -396,6 +396,7 @@ fn attempt(
                 credential_mode: &credential_mode,
                 duration_ms,
                 tester_changes: None,
+                replaced_unsummarised: existed,
                 state: &state,
             },
         )?)

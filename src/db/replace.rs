@@ -299,6 +299,7 @@ fn attempt(
                 credential_mode: &credential_mode,
                 duration_ms,
                 tester_changes: plan.tester_changes.as_ref(),
+                replaced_unsummarised: false,
                 state: &run.state,
             },
         )?)

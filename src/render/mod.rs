@@ -88,7 +88,16 @@ pub fn compile(
     store: Box<dyn TableStore>,
 ) -> Result<Compiled, RenderError> {
     let body = dump::simulate_into_store(scenario, templates, store)?;
-    let row_counts = body.row_counts();
+    let mapping = templates.mapping();
+    let row_counts: Vec<(&'static str, u64)> = body
+        .row_counts()
+        .into_iter()
+        .filter(|(name, _)| {
+            crate::catalog::Table::ALL
+                .iter()
+                .any(|t| t.def().qualified == *name && mapping.maps(*t))
+        })
+        .collect();
     let books = body.books.clone();
     let dir = output_folder(scenario, templates);
     let mut files = vec![GeneratedFile {

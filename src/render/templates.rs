@@ -114,7 +114,7 @@ impl TemplateSet {
     /// Whether this is the reference target (possibly with its templates
     /// overridden by `--templates`), whose output is the full set of files.
     pub fn is_reference(&self) -> bool {
-        self.name == "reference"
+        self.name == "reference" && self.is_direct()
     }
 
     pub fn mapping(&self) -> &Mapping {

@@ -80,12 +80,14 @@ pub(super) fn mapping(text: &str, problems: &mut Problems) -> Option<Mapping> {
             "{core.companies: {into: teams, columns: {name: name}}}",
         )
         .and_then(|e| tables(&mut d, e))?;
-    let (dialect, ids, money, time_zone, tenant) = (dialect?, ids?, money?, time_zone?, tenant?);
+    // A bad top-level value is already reported: go on with a default so
+    // that the checks over the tables still run and report everything.
+    let tenant = tenant?;
     let mapping = Mapping {
-        dialect,
-        ids,
-        money,
-        time_zone,
+        dialect: dialect.unwrap_or(Dialect::Postgres),
+        ids: ids.unwrap_or(Ids::Uuid),
+        money: money.unwrap_or(MoneyAs::Decimal),
+        time_zone: time_zone.unwrap_or_else(|| "UTC".to_owned()),
         tenant: tenant.value,
         credentials: credentials.as_ref().map(|c| c.value.clone()),
         tables: tables.iter().map(|t| t.map.clone()).collect(),
@@ -379,7 +381,11 @@ fn columns(d: &mut Decoder<'_, '_>, def: &TableDef, entry: Entry<'_>) -> Option<
             _ => ok = false,
         }
     }
-    ok.then_some((columns, keys))
+    // The valid columns, even when some were not: the table stays mapped
+    // for the checks that need the whole mapping, which would otherwise
+    // report it missing. The problems found make the mapping fail anyway.
+    let _ = ok;
+    Some((columns, keys))
 }
 
 const VALUE_KEYS: [&str; 7] = [
@@ -706,13 +712,16 @@ fn check_tables(
 fn check_table(d: &mut Decoder<'_, '_>, mapping: &Mapping, t: &ReadTable) {
     let def = t.map.source.def();
     let Some(columns) = &t.map.columns else {
-        if mapping.ids == Ids::Integer {
+        if mapping.ids == Ids::Integer || !mapping.tables.iter().all(TableMap::is_direct) {
             d.report(
                 Kind::MissingField,
                 t.key,
-                format!("{} has no `columns`, but ids are integers", def.qualified),
+                format!(
+                    "{} has no `columns`, but ids are integers or other tables list theirs",
+                    def.qualified
+                ),
                 "columns missing",
-                "list the target's columns under `columns`; copying every column as is works only with `ids: uuid`",
+                "list the target's columns under `columns`; copying every column as is works only with `ids: uuid` and when no table lists columns",
             );
         }
         return;
