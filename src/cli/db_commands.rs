@@ -248,7 +248,7 @@ fn mapped_target(
         if let Some(name) = header_target {
             return Err(miette::miette!(
                 help = format!("pass `--target {name}` (or the folder of that target)"),
-                "this dump was built for the target `{name}`"
+                "this dump was built for the target `{name}`: pass `--target {name}`"
             ));
         }
         return Ok(None);
