@@ -251,6 +251,38 @@ impl TableDef {
         columns.iter().find(|c| c.name == name)
     }
 
+    /// The tables a uuid column can point into: the table itself for `id`,
+    /// the companies for the tenant column, its declared parent, or every
+    /// parent of the generated `source_*_id` columns for a polymorphic
+    /// `source_id`, and the companies (an opening balance's source is its
+    /// company).
+    pub fn pointed_tables(&self, column: &str) -> Vec<&'static str> {
+        if column == "id" {
+            return vec![self.qualified];
+        }
+        if column == self.tenant_column {
+            return vec![Table::Companies.def().qualified];
+        }
+        let direct: Vec<&'static str> = self
+            .parents
+            .iter()
+            .filter(|p| p.column == column)
+            .map(|p| p.parent)
+            .collect();
+        if !direct.is_empty() || column != "source_id" {
+            return direct;
+        }
+        self.parents
+            .iter()
+            .filter(|p| {
+                self.column(p.column)
+                    .is_some_and(|c| c.fill == Fill::Generated)
+            })
+            .map(|p| p.parent)
+            .chain(std::iter::once(Table::Companies.def().qualified))
+            .collect()
+    }
+
     /// Whether the row-level-security policy and the `keep_company` trigger
     /// scope this table by `company_id` (companies are scoped by their `id`,
     /// which the schema handles apart).

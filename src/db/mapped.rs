@@ -32,17 +32,22 @@ use super::credentials_file::FileMeta;
 use super::error::DbError;
 use super::lock;
 use super::progress::Progress;
-use super::replace::{Options, Outcome, Strategy, commit_with_files, with_retries};
+use super::replace::{Hashing, Options, Outcome, Strategy, commit_with_files, with_retries};
 use super::test_hook::pause_point;
 use crate::catalog::{Fill, Table};
-use crate::render::mapped::{self, ID_MAP, qualified};
+use crate::render::mapped::{self, id_map, qualified};
 use crate::render::sql_text::sql_ident;
 use crate::target::{Ids, Mapping};
 
 /// One step of a mapped dump, in file order.
 enum Step<'a> {
     Sql(&'a str),
-    Copy { statement: &'a str, rows: &'a [u8] },
+    Copy {
+        statement: &'a str,
+        rows: &'a [u8],
+        /// Set when the block is checked.
+        table: Table,
+    },
 }
 
 /// A checked mapped dump.
@@ -105,6 +110,8 @@ fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbErr
             steps.push(Step::Copy {
                 statement: body,
                 rows: &bytes[rows_start..end],
+                // Placeholder: `check_statements` sets the table it fills.
+                table: Table::Companies,
             });
             continue;
         }
@@ -122,13 +129,13 @@ fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbErr
     if companies.is_empty() {
         return Err(malformed("the dump names no company"));
     }
-    let dump = MappedDump {
+    let mut dump = MappedDump {
         scenario,
         as_of,
         companies,
         steps,
     };
-    check_statements(&dump, mapping)?;
+    check_statements(&mut dump, mapping)?;
     Ok(dump)
 }
 
@@ -151,7 +158,7 @@ fn check_version(version: Option<&str>) -> Result<(), DbError> {
 /// The SQL must be exactly the SET lines, then the plan's statements; each
 /// COPY block must fill a staging table with the catalog's columns, and
 /// every row must belong to a company of the header.
-fn check_statements(dump: &MappedDump<'_>, mapping: &Mapping) -> Result<(), DbError> {
+fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), DbError> {
     let as_of = chrono::NaiveDate::parse_from_str(&dump.as_of, "%Y-%m-%d")
         .map_err(|_| malformed(format!("`{}` is not an as-of date", dump.as_of)))?;
     let plan = mapped::plan(mapping, as_of).map_err(|e| malformed(e.to_string()))?;
@@ -192,9 +199,14 @@ fn check_statements(dump: &MappedDump<'_>, mapping: &Mapping) -> Result<(), DbEr
         )));
     }
     let companies: Vec<String> = dump.companies.iter().map(Uuid::to_string).collect();
-    for step in &dump.steps {
-        if let Step::Copy { statement, rows } = step {
-            check_copy(statement, rows, mapping, &companies)?;
+    for step in &mut dump.steps {
+        if let Step::Copy {
+            statement,
+            rows,
+            table,
+        } = step
+        {
+            *table = check_copy(statement, rows, mapping, &companies)?;
         }
     }
     Ok(())
@@ -209,7 +221,7 @@ fn check_copy(
     rows: &[u8],
     mapping: &Mapping,
     companies: &[String],
-) -> Result<(), DbError> {
+) -> Result<Table, DbError> {
     let table = Table::ALL
         .iter()
         .copied()
@@ -249,7 +261,7 @@ fn check_copy(
             });
         }
     }
-    Ok(())
+    Ok(table)
 }
 
 /// The COPY statement the dump layout writes for a staged table.
@@ -282,18 +294,29 @@ pub fn replace_mapped(
     let started = Instant::now();
     let dump = parse(bytes, mapping)?;
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
+    let personas = personas(&dump);
     let (mut client, server) = super::connect(url)?;
-    with_retries(|| {
-        attempt(
-            &mut client,
-            &server,
-            &dump,
-            &dump_sha256,
-            mapping,
-            options,
-            progress,
-            started,
-        )
+    // bcrypt runs on another thread while PostgreSQL copies and inserts.
+    std::thread::scope(|scope| {
+        let mut hashing = Hashing {
+            running: Some(scope.spawn(|| credentials::issue(&personas, &options.policy))),
+            issued: Vec::new(),
+        };
+        let outcome = with_retries(|| {
+            attempt(
+                &mut client,
+                &server,
+                &dump,
+                &dump_sha256,
+                mapping,
+                options,
+                progress,
+                started,
+                &mut hashing,
+            )
+        });
+        progress.finish();
+        outcome
     })
 }
 
@@ -307,6 +330,7 @@ fn attempt(
     options: &Options,
     progress: &Progress,
     started: Instant,
+    hashing: &mut Hashing<'_>,
 ) -> Result<Outcome, DbError> {
     let q = |phase: &'static str| move |e| DbError::from_pg(phase, e);
     progress.phase("begin");
@@ -328,6 +352,11 @@ fn attempt(
     }
     pause_point("deleted");
     progress.phase("copying");
+    // Loader-only tuning, not a statement of the dump: the inserts hash and
+    // sort tens of thousands of staged rows, which the default 4 MB spills
+    // to disk. Ends with the transaction.
+    tx.batch_execute("SET LOCAL work_mem = '64MB'")
+        .map_err(q("setting work_mem"))?;
     let mut rows_loaded = 0u64;
     for step in &dump.steps {
         match step {
@@ -342,7 +371,9 @@ fn attempt(
             Step::Sql(sql) => tx
                 .batch_execute(sql)
                 .map_err(q("preparing the staging tables"))?,
-            Step::Copy { statement, rows } => {
+            Step::Copy {
+                statement, rows, ..
+            } => {
                 let statement = statement
                     .trim_end_matches(';')
                     .replace(" FROM stdin", " FROM STDIN");
@@ -361,8 +392,7 @@ fn attempt(
     }
     pause_point("copied");
     progress.phase("hashing");
-    let personas = personas(&mut tx)?;
-    let issued = credentials::issue(&personas, &options.policy)?;
+    let issued = hashing.get()?.to_vec();
     progress.phase("credentials");
     let issued = store_credentials(&mut tx, mapping, issued)?;
     pause_point("credentials");
@@ -478,28 +508,36 @@ fn check_tenants(
     Ok(existed)
 }
 
-/// The personas, from the staged users, in dump order.
-fn personas(tx: &mut postgres::Transaction<'_>) -> Result<Vec<Persona>, DbError> {
-    let staged = format!(
-        "pg_temp.df_{}_{}",
-        Table::Users.def().schema(),
-        Table::Users.def().name()
-    );
-    let rows = tx
-        .query(
-            format!("SELECT id, company_id, name, email FROM {staged} ORDER BY df_ord").as_str(),
-            &[],
-        )
-        .map_err(|e| DbError::from_pg("reading the personas", e))?;
-    Ok(rows
-        .iter()
-        .map(|r| Persona {
-            user_id: r.get(0),
-            company_id: r.get(1),
-            name: r.get(2),
-            email: r.get(3),
+/// The personas, from the dump's staged users block, in dump order: known
+/// before connecting, so that hashing starts at once.
+fn personas(dump: &MappedDump<'_>) -> Vec<Persona> {
+    let def = Table::Users.def();
+    let columns: Vec<&str> = def.dump_columns().map(|c| c.name).collect();
+    let at = |name: &str| columns.iter().position(|c| *c == name);
+    let (Some(id), Some(company), Some(name), Some(email)) =
+        (at("id"), at("company_id"), at("name"), at("email"))
+    else {
+        return Vec::new();
+    };
+    let Some(rows) = dump.steps.iter().find_map(|s| match s {
+        Step::Copy { table, rows, .. } if *table == Table::Users => Some(*rows),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    rows.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|line| {
+            let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            let text = |i: usize| fields.get(i).and_then(|f| super::dump::unescape(f));
+            Some(Persona {
+                user_id: Uuid::parse_str(&text(id)?).ok()?,
+                company_id: Uuid::parse_str(&text(company)?).ok()?,
+                name: text(name).unwrap_or_default(),
+                email: text(email)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Stores the hashes: the password into the users table, and a Sanctum
@@ -519,7 +557,10 @@ fn store_credentials(
         .next()
         .map_or("id", |t| t.id.as_str());
     let user_row = match mapping.ids {
-        Ids::Integer => format!("(SELECT m.id FROM pg_temp.{ID_MAP} m WHERE m.uuid = $2)"),
+        Ids::Integer => format!(
+            "(SELECT m.id FROM pg_temp.{} m WHERE m.uuid = $2)",
+            id_map(Table::Users)
+        ),
         Ids::Uuid => "$2".to_owned(),
     };
     let update = format!(

@@ -201,13 +201,13 @@ struct Run<'a> {
 }
 
 /// The credentials being hashed on another thread, joined at first use.
-struct Hashing<'scope> {
-    running: Option<std::thread::ScopedJoinHandle<'scope, Result<Vec<Issued>, DbError>>>,
-    issued: Vec<Issued>,
+pub(super) struct Hashing<'scope> {
+    pub(super) running: Option<std::thread::ScopedJoinHandle<'scope, Result<Vec<Issued>, DbError>>>,
+    pub(super) issued: Vec<Issued>,
 }
 
 impl Hashing<'_> {
-    fn get(&mut self) -> Result<&[Issued], DbError> {
+    pub(super) fn get(&mut self) -> Result<&[Issued], DbError> {
         if let Some(handle) = self.running.take() {
             self.issued = handle.join().map_err(|_| DbError::Credentials {
                 message: "the hashing thread panicked".to_owned(),

@@ -14,8 +14,9 @@
 //! `nextval` of the target table's own sequence, inside the load's
 //! transaction, so an id held by any other tenant is never reused; the
 //! mapping from a row's uuid to its id lives in the session's temporary
-//! `df_ids` table, which every pointer column is joined through. The tenant's
-//! own row keeps its id across resets: it is found again by its key column.
+//! `df_ids_<schema>_<table>` tables, which every pointer column is joined
+//! through. The tenant's own row keeps its id across resets: it is found
+//! again by its key column.
 
 use chrono::NaiveDate;
 
@@ -24,8 +25,15 @@ use super::sql_text::{sql_ident, sql_literal};
 use crate::catalog::{Table, Type};
 use crate::target::{Const, DateSource, Ids, Mapping, MoneyAs, Name, TableMap, Value};
 
-/// The temporary table mapping each staged row's uuid to its allocated id.
-pub const ID_MAP: &str = "df_ids";
+/// The temporary table mapping a staged table's uuids to their allocated
+/// ids: one per table, so that each join hashes only the rows it can match.
+/// (Measured on the supply co, 101k rows: per-table maps and no `ANALYZE`
+/// load in 3.3–3.6 s; one shared map needed `ANALYZE` of every temporary
+/// table to avoid poor joins, and took 4.1–4.5 s.)
+pub fn id_map(table: Table) -> String {
+    let def = table.def();
+    format!("df_ids_{}_{}", def.schema(), def.name())
+}
 /// The staging tables' ordinal column: COPY order, which `INSERT`s keep.
 const ORD: &str = "df_ord";
 
@@ -75,33 +83,26 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
         return Ok(plan);
     }
     let mut drops = Vec::new();
-    if mapping.ids == Ids::Integer {
-        plan.prepare.push(format!(
-            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL);",
-            temp(ID_MAP)?
-        ));
-        drops.push(temp(ID_MAP)?);
-    }
     for &table in &staged {
         plan.prepare.push(create_staging(table)?);
         drops.push(temp(&staging_name(table))?);
     }
-    // Autovacuum never analyzes temporary tables: without statistics the
-    // planner guesses their size and picks poor joins (measured: the laravel
-    // load of the supply co takes 16% less time with these).
-    for &table in &staged {
-        plan.finish
-            .push(format!("ANALYZE {};", temp(&staging_name(table))?));
+    let allocated: Vec<Table> = staged
+        .iter()
+        .copied()
+        .filter(|t| mapping.ids == Ids::Integer && t.def().column("id").is_some())
+        .collect();
+    for &table in &allocated {
+        plan.prepare.push(format!(
+            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL);",
+            temp(&id_map(table))?
+        ));
+        drops.push(temp(&id_map(table))?);
     }
-    if mapping.ids == Ids::Integer {
-        for &table in &staged {
-            if let Some(first) = mapping.of(table).next()
-                && table.def().column("id").is_some()
-            {
-                plan.finish.push(allocate(mapping, first)?);
-            }
+    for &table in &allocated {
+        if let Some(first) = mapping.of(table).next() {
+            plan.finish.push(allocate(mapping, first)?);
         }
-        plan.finish.push(format!("ANALYZE {};", temp(ID_MAP)?));
     }
     for t in mapping.tables.iter().filter(|t| staged.contains(&t.source)) {
         plan.finish.push(insert(mapping, t, as_of)?);
@@ -139,9 +140,11 @@ fn create_staging(table: Table) -> Result<String, NulByte> {
 
 /// `nextval` of the target's id sequence: the literal names the table the
 /// way `pg_get_serial_sequence` parses it (an SQL name), the column as is.
+/// The lookup is a scalar subquery so that it runs once per statement, not
+/// once per row (measured: 100k ids in 280 ms instead of 720 ms).
 fn next_id(t: &TableMap) -> Result<String, NulByte> {
     Ok(format!(
-        "nextval(pg_get_serial_sequence({}, {}))",
+        "nextval((SELECT pg_get_serial_sequence({}, {})))",
         sql_literal(&qualified(&t.into)?)?,
         sql_literal(&t.id)?
     ))
@@ -164,7 +167,7 @@ fn allocate(mapping: &Mapping, t: &TableMap) -> Result<String, NulByte> {
     };
     Ok(format!(
         "INSERT INTO {map} (uuid, id) SELECT s.id, {id} FROM (SELECT id FROM {source} ORDER BY {ORD}) s;",
-        map = temp(ID_MAP)?,
+        map = temp(&id_map(t.source))?,
     ))
 }
 
@@ -184,19 +187,31 @@ impl Insert<'_> {
         Ok(())
     }
 
-    /// The row's own uuid column as the target sees it: the allocated id of
-    /// the row it names, or the uuid itself.
-    fn pointer(&mut self, column: &str) -> Result<String, NulByte> {
+    /// A uuid column as the target sees it: the allocated id of the row it
+    /// names (looked up in the id map of each table it can point into), or
+    /// the uuid itself.
+    fn pointer(&mut self, table: Table, column: &str) -> Result<String, NulByte> {
         let source = format!("s.{}", sql_ident(column)?);
         if self.mapping.ids == Ids::Uuid {
             return Ok(source);
         }
-        let alias = format!("i{}", self.joins.len());
-        self.joins.push(format!(
-            "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
-            map = temp(ID_MAP)?
-        ));
-        Ok(format!("{alias}.id"))
+        let mut ids = Vec::new();
+        for parent in table.def().pointed_tables(column) {
+            let Some(parent) = Table::ALL.iter().find(|t| t.def().qualified == parent) else {
+                continue;
+            };
+            let alias = format!("i{}", self.joins.len());
+            self.joins.push(format!(
+                "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
+                map = temp(&id_map(*parent))?
+            ));
+            ids.push(format!("{alias}.id"));
+        }
+        Ok(match ids.as_slice() {
+            [] => "NULL".to_owned(),
+            [one] => one.clone(),
+            _ => format!("coalesce({})", ids.join(", ")),
+        })
     }
 }
 
@@ -213,7 +228,7 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
         .next()
         .is_some_and(|first| std::ptr::eq(first, t));
     if def.column("id").is_some() && (allocated_here || mapping.ids == Ids::Uuid) {
-        let id = q.pointer("id")?;
+        let id = q.pointer(t.source, "id")?;
         q.push(&t.id, id)?;
     }
     let is_tenant = t.source == Table::Companies;
@@ -221,7 +236,7 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
         q.push(&mapping.tenant.demo_flag, "TRUE".to_owned())?;
         q.push(&mapping.tenant.key, "s.id".to_owned())?;
     } else {
-        let tenant = q.pointer(def.tenant_column)?;
+        let tenant = q.pointer(t.source, def.tenant_column)?;
         q.push(&mapping.tenant.column, tenant)?;
     }
     for (column, value) in t.columns.iter().flatten() {
@@ -264,7 +279,7 @@ fn expression(
         Value::Column { name, money } => {
             let ty = def.column(name).map(|c| c.ty);
             match ty {
-                Some(Type::Uuid) => q.pointer(name)?,
+                Some(Type::Uuid) => q.pointer(table, name)?,
                 Some(Type::Money) => money_expr(
                     &format!("s.{}", sql_ident(name)?),
                     money.unwrap_or(q.mapping.money),

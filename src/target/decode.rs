@@ -765,7 +765,7 @@ fn check_pointer(
     if def.column(column).is_none_or(|c| c.ty != Type::Uuid) {
         return;
     }
-    for parent in pointed_tables(def, column) {
+    for parent in def.pointed_tables(column) {
         let Some(table) = catalog::TABLES.iter().position(|t| t.qualified == parent) else {
             continue;
         };
@@ -782,35 +782,6 @@ fn check_pointer(
             );
         }
     }
-}
-
-/// The tables a uuid column can point into: its own table for `id`, the
-/// companies for the tenant column, its declared parent, or every parent of
-/// the generated `source_*_id` columns for a polymorphic `source_id`.
-pub(super) fn pointed_tables(def: &TableDef, column: &str) -> Vec<&'static str> {
-    if column == "id" {
-        return vec![def.qualified];
-    }
-    if column == def.tenant_column {
-        return vec![Table::Companies.def().qualified];
-    }
-    let direct: Vec<&'static str> = def
-        .parents
-        .iter()
-        .filter(|p| p.column == column)
-        .map(|p| p.parent)
-        .collect();
-    if !direct.is_empty() || column != "source_id" {
-        return direct;
-    }
-    def.parents
-        .iter()
-        .filter(|p| {
-            def.column(p.column)
-                .is_some_and(|c| c.fill == Fill::Generated)
-        })
-        .map(|p| p.parent)
-        .collect()
 }
 
 fn check_credentials(
