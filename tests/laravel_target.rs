@@ -1067,3 +1067,90 @@ fn a_laravel_dump_without_target_is_refused() {
         0
     );
 }
+
+/// Copies `templates/laravel` into `dir/name` with `edits` (from, to) applied
+/// once each to its target.yaml.
+fn edited_laravel(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).expect("create target folder");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/laravel");
+    for entry in std::fs::read_dir(&source).expect("read templates/laravel") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), folder.join(entry.file_name())).expect("copy");
+    }
+    let yaml = folder.join("target.yaml");
+    let mut text = std::fs::read_to_string(&yaml).expect("read target.yaml");
+    for (from, to) in edits {
+        assert!(text.contains(from), "target.yaml has `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(&yaml, text).expect("write target.yaml");
+    folder
+}
+
+#[test]
+fn a_mapping_that_does_not_fit_the_ddl_is_reported_at_its_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Three mistakes only the database can show: a column the table does not
+    // have (which also leaves a NOT NULL column empty), and text into bigint.
+    let folder = edited_laravel(
+        dir.path(),
+        "mine",
+        &[
+            ("      number: number\n", "      numbr: number\n"),
+            (
+                "      amount_due: amount_due",
+                "      amount_due: {value: \"unpaid\"}",
+            ),
+        ],
+    );
+    let folder = folder.to_str().unwrap();
+    let db = TestDb::new();
+    let out = demoforge(&[
+        "schema",
+        "--target",
+        folder,
+        "--apply",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "3 problem(s) in target mapping",
+        "`contacts` has no column `numbr`",
+        "`contacts.number` is NOT NULL and has no default",
+        "`documents.amount_due` is bigint, but the mapping writes text",
+        "target.yaml:",
+    ] {
+        assert!(stderr.contains(expected), "`{expected}` in:\n{stderr}");
+    }
+    // The DDL was rolled back with the check: no table was created.
+    assert_eq!(
+        count(
+            &mut db.client(),
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        0
+    );
+    // On a database with the right schema, a reset with the bad mapping is
+    // refused the same way before anything is written.
+    apply_laravel_schema(&db);
+    let out = demoforge(&[
+        "reset",
+        "scenarios/demo-travel-co.yaml",
+        "--target",
+        folder,
+        "--operator",
+        "laravel-test",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`contacts` has no column `numbr`"));
+    assert_eq!(count(&mut db.client(), "SELECT count(*) FROM teams"), 0);
+    assert_eq!(
+        count(&mut db.client(), "SELECT count(*) FROM demoforge.audit_log"),
+        0
+    );
+}

@@ -32,17 +32,18 @@ pub fn schema_apply(templates: &super::target_args::TargetArgs, target: &SchemaT
     let Some(url) = target.database_url.as_deref() else {
         return usage("--apply needs --database-url or DATABASE_URL");
     };
-    let ddl = match templates
-        .load()
-        .and_then(|set| crate::render::schema_sql(&set).map_err(miette::Report::new))
-    {
-        Ok(ddl) => ddl,
+    let target = match templates.load().and_then(|set| {
+        let ddl = crate::render::schema_sql(&set).map_err(miette::Report::new)?;
+        Ok((ddl, set))
+    }) {
+        Ok(target) => target,
         Err(report) => {
             eprintln!("{report:?}");
             return ExitCode::from(exit::INVALID_INPUT);
         }
     };
-    match crate::db::apply_schema(url, &ddl) {
+    let (ddl, set) = target;
+    match crate::db::apply_schema(url, &ddl, set.mapping()) {
         Ok(()) => {
             say!("schema applied");
             ExitCode::SUCCESS

@@ -54,6 +54,10 @@ pub enum DbError {
     #[diagnostic(help("check that the folder exists and is writable by this user"))]
     Write { path: PathBuf, message: String },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Mapping(Box<crate::target::MappingErrors>),
+
     #[error("cannot generate credentials: {message}")]
     #[diagnostic(help("the operating system's random source or bcrypt failed; try again"))]
     Credentials { message: String },
@@ -65,7 +69,7 @@ impl DbError {
         match self {
             DbError::Refused { .. } => EXIT_REFUSED,
             DbError::Dump(e) if e.is_refusal() => EXIT_REFUSED,
-            DbError::Dump(_) | DbError::ConnectionString { .. } => 1,
+            DbError::Dump(_) | DbError::ConnectionString { .. } | DbError::Mapping(_) => 1,
             _ => 3,
         }
     }

@@ -337,6 +337,7 @@ fn attempt(
     let mut tx = client
         .transaction()
         .map_err(q("starting the transaction"))?;
+    check_mapping(&mut tx, mapping)?;
     progress.phase("locking");
     lock::lock_companies(&mut tx, &dump.companies)?;
     pause_point("locked");
@@ -461,6 +462,52 @@ fn attempt(
         duration_ms,
         server: server.clone(),
     })
+}
+
+/// Refuses, before anything is written, a mapping that does not fit the
+/// target database's tables: the problems are reported at the mapping's
+/// lines ([`crate::target::ddl`]).
+pub fn check_mapping(tx: &mut postgres::Transaction<'_>, mapping: &Mapping) -> Result<(), DbError> {
+    let tables = describe_tables(tx, &crate::target::ddl::wanted_tables(mapping))?;
+    let problems = crate::target::ddl::check(mapping, &tables);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(DbError::Mapping(Box::new(mapping.errors(problems))))
+    }
+}
+
+/// The columns of each table the database has, by the mapping's name for it.
+fn describe_tables(
+    tx: &mut postgres::Transaction<'_>,
+    names: &[crate::target::Name],
+) -> Result<crate::target::ddl::Tables, DbError> {
+    let sql = |e: crate::render::copy_text::NulByte| malformed(e.to_string());
+    let mut tables = crate::target::ddl::Tables::new();
+    for name in names {
+        let qualified = qualified(name).map_err(sql)?;
+        let rows = tx
+            .query(
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,                         a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',                         pg_get_serial_sequence($1, a.attname) IS NOT NULL                  FROM pg_attribute a                  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped                  ORDER BY a.attnum",
+                &[&qualified],
+            )
+            .map_err(|e| DbError::from_pg("reading the target's tables", e))?;
+        if rows.is_empty() {
+            continue;
+        }
+        let columns = rows
+            .iter()
+            .map(|r| crate::target::ddl::DbColumn {
+                name: r.get(0),
+                ty: r.get(1),
+                not_null: r.get(2),
+                has_default: r.get(3),
+                has_sequence: r.get(4),
+            })
+            .collect();
+        tables.insert(name.clone(), columns);
+    }
+    Ok(tables)
 }
 
 /// A mapped tenant is always replaced whole: inserted when new, else

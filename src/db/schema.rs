@@ -8,7 +8,15 @@ use super::bookkeeping::BOOKKEEPING_SQL;
 use super::error::DbError;
 use super::lock;
 
-pub fn apply_schema(url: &str, reference_ddl: &str) -> Result<(), DbError> {
+/// Applies a target's DDL and demoforge's bookkeeping tables in one
+/// transaction, then checks the target's mapping against the tables it now
+/// has: a mapping that does not fit rolls everything back, with its
+/// problems at the mapping's lines.
+pub fn apply_schema(
+    url: &str,
+    reference_ddl: &str,
+    mapping: &crate::target::Mapping,
+) -> Result<(), DbError> {
     let (mut client, _server) = super::connect::connect(url)?;
     let mut tx = client
         .transaction()
@@ -18,6 +26,7 @@ pub fn apply_schema(url: &str, reference_ddl: &str) -> Result<(), DbError> {
         .map_err(|e| DbError::from_pg("applying the reference schema", e))?;
     tx.batch_execute(BOOKKEEPING_SQL)
         .map_err(|e| DbError::from_pg("applying the bookkeeping schema", e))?;
+    super::mapped::check_mapping(&mut tx, mapping)?;
     tx.commit()
         .map_err(|e| DbError::from_pg("committing the schema", e))
 }

@@ -91,6 +91,9 @@ pub(super) fn mapping(text: &str, problems: &mut Problems) -> Option<Mapping> {
         tenant: tenant.value,
         credentials: credentials.as_ref().map(|c| c.value.clone()),
         tables: tables.iter().map(|t| t.map.clone()).collect(),
+        source: Default::default(),
+        tenant_span: tenant.span,
+        credentials_span: credentials.as_ref().map_or(super::top(), |c| c.span),
     };
     check_tables(&mut d, &mapping, &tables, tenant.span);
     if let Some(credentials) = &credentials {
@@ -347,6 +350,8 @@ fn table_map(
             into: into.value,
             id,
             columns,
+            into_span: into.span,
+            column_spans: column_keys.clone(),
         },
         key,
         into: into.span,

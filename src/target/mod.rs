@@ -13,6 +13,7 @@
 //!
 //! The format is documented in docs/mapping.md.
 
+pub mod ddl;
 mod decode;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
@@ -70,6 +71,12 @@ pub struct Mapping {
     pub credentials: Option<Credentials>,
     /// In the catalog's foreign-key order, then the mapping's list order.
     pub tables: Vec<TableMap>,
+    /// The mapping's file name and text, for reports found later (against
+    /// a database's DDL, see [`ddl`]).
+    pub source: std::sync::Arc<(String, String)>,
+    /// Where `tenant` and `credentials` are written.
+    pub tenant_span: SourceSpan,
+    pub credentials_span: SourceSpan,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +149,9 @@ pub struct TableMap {
     pub id: String,
     /// `None`: every dump column under its own name (ids must be uuids).
     pub columns: Option<Vec<(String, Value)>>,
+    /// Where `into` and each column's key are written, in `columns` order.
+    pub into_span: SourceSpan,
+    pub column_spans: Vec<SourceSpan>,
 }
 
 impl TableMap {
@@ -241,7 +251,10 @@ pub fn parse(name: &str, text: &str) -> Result<Mapping, MappingErrors> {
     let mut problems = crate::spec::Problems::default();
     let mapping = decode::mapping(text, &mut problems);
     match mapping {
-        Some(mapping) if problems.is_empty() => Ok(mapping),
+        Some(mut mapping) if problems.is_empty() => {
+            mapping.source = std::sync::Arc::new((name.to_owned(), text.to_owned()));
+            Ok(mapping)
+        }
         _ => {
             let shown = problems.fit_for_display(text);
             Err(MappingErrors {
@@ -257,6 +270,19 @@ pub fn parse(name: &str, text: &str) -> Result<Mapping, MappingErrors> {
 pub fn builtin(name: &str) -> Option<Mapping> {
     let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
     parse(&format!("templates/{name}/target.yaml"), text).ok()
+}
+
+impl Mapping {
+    /// Every problem of `problems` as one report on this mapping's file.
+    pub fn errors(&self, mut problems: crate::spec::Problems) -> MappingErrors {
+        let (name, text) = &*self.source;
+        let shown = problems.fit_for_display(text);
+        MappingErrors {
+            name: name.clone(),
+            source_code: NamedSource::new(name, shown),
+            problems: problems.0,
+        }
+    }
 }
 
 /// A span that covers nothing, for problems about the file as a whole.
