@@ -1154,3 +1154,118 @@ fn a_mapping_that_does_not_fit_the_ddl_is_reported_at_its_lines() {
         0
     );
 }
+
+// Regression tests for what a review of the first landing found.
+
+#[test]
+fn a_team_holding_the_sequences_next_id_is_never_taken_over() {
+    let db = laravel_db();
+    let mut client = db.client();
+    // A seeder wrote a real team with an explicit id: the sequence still
+    // hands out 1.
+    client
+        .batch_execute(
+            "INSERT INTO teams (id, name, country, currency, industry, fiscal_year_start_month, is_demo) \
+               VALUES (1, 'Real Customer Ltd', 'GB', 'GBP', 'retail', 1, false);
+             INSERT INTO users (team_id, name, email) VALUES (1, 'Admin', 'admin@real.example');",
+        )
+        .expect("seed a real team");
+    let out = reset(&db, SPEC, &[]);
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("held by another row of teams"),
+        "{out:?}"
+    );
+    let team: (String, bool, Option<String>) = {
+        let row = client
+            .query_one(
+                "SELECT name, is_demo, demo_key FROM teams WHERE id = 1",
+                &[],
+            )
+            .expect("the real team");
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!(team, ("Real Customer Ltd".to_owned(), false, None));
+    assert_eq!(count(&mut client, "SELECT count(*) FROM users"), 1);
+    assert_eq!(count(&mut client, "SELECT count(*) FROM teams"), 1);
+    // Once the sequence is past the seeded ids, the demo team loads beside it.
+    client
+        .batch_execute("SELECT setval(pg_get_serial_sequence('teams', 'id'), 1)")
+        .expect("setval");
+    assert_success(&reset(&db, SPEC, &[]), "reset after setval");
+    assert_eq!(
+        count(&mut client, "SELECT count(*) FROM users WHERE team_id = 1"),
+        1
+    );
+}
+
+#[test]
+fn a_reset_restores_a_soft_deleted_team_and_ignores_the_servers_string_settings() {
+    let db = laravel_db();
+    assert_success(&reset(&db, SPEC, &[]), "first reset");
+    let mut client = db.client();
+    // A tester soft-deleted the team; the database reads backslashes in
+    // literals as escapes (which would break `'App\Models\User'`).
+    client
+        .batch_execute(
+            "UPDATE teams SET deleted_at = now(), name = 'renamed' WHERE is_demo;
+             DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET standard_conforming_strings = off', current_database()); END $$;",
+        )
+        .expect("soft-delete the team");
+    let out = reset(&db, SPEC, &[]);
+    assert_success(&out, "reset with standard_conforming_strings = off");
+    let mut client = db.client();
+    client
+        .batch_execute("SET standard_conforming_strings = on")
+        .expect("this session reads literals as the test writes them");
+    let row = client
+        .query_one(
+            "SELECT name, deleted_at IS NULL FROM teams WHERE is_demo",
+            &[],
+        )
+        .expect("the demo team");
+    let (name, restored): (String, bool) = (row.get(0), row.get(1));
+    assert_eq!(name, "Demo Travel Co");
+    assert!(restored, "deleted_at is cleared by the reset");
+    assert_eq!(
+        count(
+            &mut client,
+            "SELECT count(*) FROM personal_access_tokens t JOIN users u ON u.id = t.tokenable_id \
+             WHERE t.tokenable_type = 'App\\Models\\User'"
+        ),
+        count(&mut client, "SELECT count(*) FROM users"),
+        "one token per user, none left behind"
+    );
+}
+
+#[test]
+fn a_dump_without_its_companies_rows_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dump = build_dump(dir.path());
+    let text = std::fs::read_to_string(&dump).expect("read the dump");
+    let start = text
+        .find("COPY pg_temp.df_core_companies ")
+        .expect("the companies block");
+    let rows_start = start + text[start..].find('\n').unwrap() + 1;
+    let rows_end = rows_start + text[rows_start..].find("\\.\n").unwrap();
+    let forged = format!("{}{}", &text[..rows_start], &text[rows_end..]);
+    let forged_path = dir.path().join("forged.sql");
+    std::fs::write(&forged_path, forged).expect("write");
+    let db = laravel_db();
+    let out = demoforge(&[
+        "load",
+        forged_path.to_str().unwrap(),
+        "--target",
+        "laravel",
+        "--operator",
+        "laravel-test",
+        "--database-url",
+        &db.url,
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    assert_nothing_written(
+        &mut db.client(),
+        &TargetMap::read(),
+        "a dump without its company",
+    );
+}

@@ -119,3 +119,50 @@ fn a_copy_of_the_laravel_target_builds_the_same_bytes_as_the_builtin() {
     );
     assert!(a == b, "`--target DIR` and `--target laravel` differ");
 }
+
+/// Copies a built-in target folder to `dir/name`.
+fn copy_target(builtin: &str, dir: &Path, name: &str) -> PathBuf {
+    let to = dir.join(name);
+    std::fs::create_dir_all(&to).expect("create folder");
+    for entry in std::fs::read_dir(Path::new(CRATE_ROOT).join("templates").join(builtin))
+        .expect("read templates")
+    {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+    }
+    to
+}
+
+#[test]
+fn a_copy_of_the_reference_target_builds_its_travel_deltas() {
+    // Regression: a reference-shaped folder target built its dump into
+    // `<scenario>/<folder>/` but its travel deltas into `<scenario>/travel/`,
+    // and the build failed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_target("reference", dir.path(), "mine");
+    let out = dir.path().join("out");
+    let (code, _, stderr) = build(dir.path(), "mine", &out);
+    assert_eq!(code, 0, "{stderr}");
+    let files = files_under(&out);
+    assert!(
+        files.contains(&PathBuf::from("demo-travel-co/mine/base-demo.sql")),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.starts_with("demo-travel-co/travel")),
+        "travel deltas are the reference build's: {files:?}"
+    );
+}
+
+#[test]
+fn a_target_folder_named_travel_is_refused() {
+    // Regression: its files would have replaced the reference build's
+    // travel deltas.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_target("laravel", dir.path(), "travel");
+    let out = dir.path().join("out");
+    let (code, _, stderr) = build(dir.path(), "travel", &out);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot be named `travel`"), "{stderr}");
+    assert!(!out.exists(), "nothing written");
+}

@@ -298,7 +298,7 @@ fn compile_scenario(
 ) -> Result<Compiled, miette::Report> {
     let mut compiled =
         crate::render::compile(scenario, templates, store).map_err(miette::Report::new)?;
-    if scenario.time_travel.is_empty() || !templates.is_direct() {
+    if scenario.time_travel.is_empty() || !templates.is_reference() {
         // Travel deltas are merged row by row by uuid: only for targets
         // whose dump goes straight into its tables (docs/mapping.md).
         return Ok(compiled);

@@ -199,6 +199,7 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
         )));
     }
     let companies: Vec<String> = dump.companies.iter().map(Uuid::to_string).collect();
+    let mut seen = Vec::new();
     for step in &mut dump.steps {
         if let Step::Copy {
             statement,
@@ -207,9 +208,46 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
         } = step
         {
             *table = check_copy(statement, rows, mapping, &companies)?;
+            if seen.contains(table) {
+                return Err(malformed(format!(
+                    "{} has two COPY blocks",
+                    table.def().qualified
+                )));
+            }
+            seen.push(*table);
+            if *table == Table::Companies {
+                check_company_rows(rows, &companies)?;
+            }
         }
     }
+    if !seen.contains(&Table::Companies) {
+        return Err(malformed("the dump has no rows for its companies"));
+    }
     Ok(())
+}
+
+/// The companies block holds each company of the header once, and nothing
+/// else: every other row is scoped to one of them, so a tenant row must
+/// exist for each.
+fn check_company_rows(rows: &[u8], companies: &[String]) -> Result<(), DbError> {
+    let mut ids: Vec<String> = rows
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let id = l.split(|&b| b == b'\t').next().unwrap_or_default();
+            String::from_utf8_lossy(id).to_ascii_lowercase()
+        })
+        .collect();
+    ids.sort();
+    let mut expected: Vec<String> = companies.iter().map(|c| c.to_ascii_lowercase()).collect();
+    expected.sort();
+    if ids == expected {
+        Ok(())
+    } else {
+        Err(malformed(
+            "the dump's company rows are not exactly the companies its header names",
+        ))
+    }
 }
 
 fn shorten(s: &str) -> String {
@@ -337,6 +375,12 @@ fn attempt(
     let mut tx = client
         .transaction()
         .map_err(q("starting the transaction"))?;
+    // Before any statement with a literal runs (the tenant deletes come
+    // before the dump's own SET lines): a database configured with
+    // `standard_conforming_strings = off` would read a backslash in a
+    // literal as an escape.
+    tx.batch_execute("SET LOCAL standard_conforming_strings = on")
+        .map_err(q("setting standard_conforming_strings"))?;
     check_mapping(&mut tx, mapping)?;
     progress.phase("locking");
     lock::lock_companies(&mut tx, &dump.companies)?;
@@ -359,14 +403,22 @@ fn attempt(
     tx.batch_execute("SET LOCAL work_mem = '64MB'")
         .map_err(q("setting work_mem"))?;
     let mut rows_loaded = 0u64;
+    let tenant_insert = format!(
+        "INSERT INTO {} (",
+        qualified(&mapping.tenant.table).map_err(|e| malformed(e.to_string()))?
+    );
     for step in &dump.steps {
         match step {
             Step::Sql(sql)
                 if sql.starts_with("INSERT INTO ") && !sql.starts_with("INSERT INTO pg_temp.") =>
             {
-                rows_loaded += tx
+                let written = tx
                     .execute(*sql, &[])
                     .map_err(q("moving the staged rows into the target's tables"))?;
+                if sql.starts_with(&tenant_insert) && written != dump.companies.len() as u64 {
+                    return Err(tenant_id_taken(mapping));
+                }
+                rows_loaded += written;
             }
             Step::Sql(sql) if sql.starts_with("DROP TABLE ") => {}
             Step::Sql(sql) => tx
@@ -508,6 +560,22 @@ fn describe_tables(
         tables.insert(name.clone(), columns);
     }
     Ok(tables)
+}
+
+/// The tenant insert wrote fewer rows than the dump has companies: the id
+/// the sequence handed out belongs to another tenant, whose row the insert
+/// left alone (its key differs).
+fn tenant_id_taken(mapping: &Mapping) -> DbError {
+    DbError::Refused {
+        message: format!(
+            "the id the sequence of {table} gave the demo tenant is held by another row of {table}",
+            table = mapping.tenant.table
+        ),
+        help: format!(
+            "the sequence is behind the ids in {table} (rows inserted with explicit ids?): move it past them with `SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))`; nothing was written",
+            table = mapping.tenant.table
+        ),
+    }
 }
 
 /// A mapped tenant is always replaced whole: inserted when new, else

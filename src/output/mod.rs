@@ -81,6 +81,14 @@ fn target_folder(dir: &Path) -> Result<TemplateSet, miette::Report> {
     let name = dir
         .file_name()
         .map_or_else(|| "target".to_owned(), |n| n.to_string_lossy().into_owned());
+    // A target's files go to `<scenario>/<name>/`, beside the reference
+    // files: a name that is one of theirs would replace them.
+    if ["travel"].contains(&name.as_str()) || name.starts_with('.') {
+        return Err(miette::miette!(
+            help = "rename the folder: its name becomes generated/<scenario>/<name>/",
+            "a target folder cannot be named `{name}`: the reference build writes generated/<scenario>/{name}"
+        ));
+    }
     Ok(TemplateSet::from_folder(
         &name,
         mapping,

@@ -82,6 +82,13 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
     if staged.is_empty() {
         return Ok(plan);
     }
+    // `{timestamp}` values are timestamptz in the mapping's zone; a
+    // `timestamp without time zone` or `date` column stores them in the
+    // session's zone, which is therefore the mapping's.
+    plan.prepare.push(format!(
+        "SET TimeZone = {};",
+        sql_literal(&mapping.time_zone)?
+    ));
     let mut drops = Vec::new();
     for &table in &staged {
         plan.prepare.push(create_staging(table)?);
@@ -250,10 +257,16 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
             .skip(1)
             .map(|c| Ok(format!("{c} = EXCLUDED.{c}")))
             .collect();
+        // Only the row of this tenant, found by its key, is updated: an id
+        // the sequence hands out that another tenant already holds (a seeder
+        // that wrote explicit ids) leaves that row alone and the insert
+        // affects no row, which the loader refuses.
+        let key = sql_ident(&mapping.tenant.key)?;
         format!(
-            " ON CONFLICT ({}) DO UPDATE SET {}",
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.{key}::text = EXCLUDED.{key}::text",
             sql_ident(&t.id)?,
-            updates?.join(", ")
+            updates?.join(", "),
+            qualified(&t.into)?,
         )
     } else {
         String::new()
@@ -384,4 +397,44 @@ pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
         ));
     }
     Ok(deletes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn laravel() -> Mapping {
+        crate::target::builtin("laravel").expect("laravel parses")
+    }
+
+    #[test]
+    fn a_staged_dump_sets_the_mappings_time_zone_first() {
+        // Regression: `{timestamp}` values stored in a `timestamp without
+        // time zone` or `date` column followed the server's zone.
+        let plan = plan(&laravel(), NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()).unwrap();
+        assert_eq!(plan.prepare[0], "SET TimeZone = 'UTC';");
+    }
+
+    #[test]
+    fn the_tenant_upsert_only_updates_the_row_with_its_key() {
+        // Regression: an id the sequence handed out that a real team held
+        // (explicit ids from a seeder) let the upsert take that team over.
+        let plan = plan(&laravel(), NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()).unwrap();
+        let tenant = plan
+            .finish
+            .iter()
+            .find(|s| s.starts_with("INSERT INTO teams ("))
+            .expect("the teams insert");
+        assert!(
+            tenant.ends_with("WHERE teams.demo_key::text = EXCLUDED.demo_key::text;"),
+            "{tenant}"
+        );
+    }
+
+    #[test]
+    fn the_reference_target_has_no_statements() {
+        let reference = crate::target::builtin("reference").unwrap();
+        let plan = plan(&reference, NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()).unwrap();
+        assert_eq!(plan, Plan::default());
+    }
 }

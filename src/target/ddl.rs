@@ -148,6 +148,18 @@ fn check_table(mapping: &Mapping, t: &TableMap, tables: &Tables, problems: &mut 
             );
             continue;
         };
+        if matches!(fill, Fill::Tenant) && !column.not_null {
+            problems.report(
+                Kind::InvalidValue,
+                at,
+                format!("`{}.{name}`, the tenant column, is nullable", t.into),
+                "nullable tenant column",
+                format!(
+                    "make it NOT NULL (`ALTER TABLE {} ALTER COLUMN {name} SET NOT NULL`): a row without a tenant could never be reset",
+                    t.into
+                ),
+            );
+        }
         if let Some(problem) = fits(mapping, t.source, fill, column) {
             problems.report(
                 Kind::WrongType,

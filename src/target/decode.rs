@@ -163,6 +163,9 @@ fn time_zone(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<String> {
 /// A table or column name: non-empty, at most 63 bytes.
 fn ident(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<Spanned<String>> {
     let text = d.string(entry)?;
+    if !no_control_characters(d, &text) {
+        return None;
+    }
     if text.value.is_empty() || text.value.len() > MAX_IDENT_BYTES {
         d.report(
             Kind::InvalidValue,
@@ -635,7 +638,27 @@ fn constant(d: &mut Decoder<'_, '_>, node: &Node) -> Option<Const> {
         name: "value",
         node,
     };
-    d.string(entry).map(|s| Const::Text(s.value))
+    let text = d.string(entry)?;
+    no_control_characters(d, &text).then_some(Const::Text(text.value))
+}
+
+/// A mapping's names and constants are one line each: a statement of a
+/// mapped dump is one line, which is how `load` reads and checks it.
+fn no_control_characters(d: &mut Decoder<'_, '_>, text: &Spanned<String>) -> bool {
+    if !text.value.chars().any(char::is_control) {
+        return true;
+    }
+    d.report(
+        Kind::InvalidValue,
+        text.span,
+        format!(
+            "`{}` holds a control character (a newline, a tab, …)",
+            text.value.escape_debug()
+        ),
+        "control character",
+        "write it on one line, without tabs or other control characters",
+    );
+    false
 }
 
 fn value_map(d: &mut Decoder<'_, '_>, entry: Entry<'_>) -> Option<Vec<(String, Const)>> {
@@ -717,7 +740,20 @@ fn check_tables(
 fn check_table(d: &mut Decoder<'_, '_>, mapping: &Mapping, t: &ReadTable) {
     let def = t.map.source.def();
     let Some(columns) = &t.map.columns else {
-        if mapping.ids == Ids::Integer || !mapping.tables.iter().all(TableMap::is_direct) {
+        let copied = mapping.ids == Ids::Uuid && mapping.tables.iter().all(TableMap::is_direct);
+        if copied && t.map.into.to_string() != def.qualified {
+            d.report(
+                Kind::InvalidValue,
+                t.into,
+                format!(
+                    "{} is copied as it is (no `columns`), so it goes into {}, not `{}`",
+                    def.qualified, def.qualified, t.map.into
+                ),
+                "a copied table keeps its name",
+                "list the target's columns under `columns` to map it into another table",
+            );
+        }
+        if !copied {
             d.report(
                 Kind::MissingField,
                 t.key,
@@ -794,7 +830,9 @@ fn check_credentials(
     mapping: &Mapping,
     credentials: &Spanned<Credentials>,
 ) {
-    let users_into: Vec<&Name> = mapping.of(Table::Users).map(|t| &t.into).collect();
+    // The users' ids are the first mapping's: credentials must go there,
+    // or a password could land on whoever holds that id in another table.
+    let users_into: Vec<&Name> = mapping.of(Table::Users).map(|t| &t.into).take(1).collect();
     if !users_into.contains(&&credentials.value.users) {
         d.report(
             Kind::InvalidValue,
@@ -804,7 +842,7 @@ fn check_credentials(
                 credentials.value.users
             ),
             "not where the users go",
-            "map core.users into the table named by credentials.users",
+            "map core.users into the table named by credentials.users (the first item when core.users goes into several tables)",
         );
     }
 }

@@ -786,3 +786,58 @@ fn every_problem_is_reported_in_one_run() {
         "3 problem(s) in target mapping target.yaml"
     );
 }
+
+// Regression tests for what a review of the first landing found.
+
+#[test]
+fn credentials_go_to_the_first_table_that_users_go_into() {
+    // Users into two tables: the ids demoforge knows are the first one's, so
+    // passwords must go there, never to whoever holds those ids in the second.
+    let text = with(
+        BASE,
+        "  core.users:\n    into: users\n    columns:\n      name: name\n      email: email\n",
+        "  core.users:\n    - into: members\n      columns:\n        name: name\n    \
+         - into: users\n      columns:\n        name: name\n        email: email\n",
+    );
+    let p = only_problem(&text);
+    assert_eq!(p.kind, Kind::InvalidValue);
+    assert!(
+        p.message.starts_with("credentials.users is `users`"),
+        "{}",
+        p.message
+    );
+}
+
+#[test]
+fn names_and_constants_with_control_characters_are_refused() {
+    // A statement of a mapped dump is one line: a newline in a constant
+    // would build a dump that `load` could never check.
+    let text = with(
+        BASE,
+        "type: {value: customer}",
+        "type: {value: \"line one\\nline two\"}",
+    );
+    let p = only_problem(&text);
+    assert_eq!(p.kind, Kind::InvalidValue);
+    assert!(p.message.contains("control character"), "{}", p.message);
+    assert_eq!(spanned(&text, &p), "\"line one\\nline two\"");
+    let text = with(
+        BASE,
+        "      name: name\n  core.users:",
+        "      \"na\\tme\": name\n  core.users:",
+    );
+    assert!(only_problem(&text).message.contains("control character"));
+}
+
+#[test]
+fn a_table_copied_as_it_is_keeps_its_name() {
+    let reference = include_str!("../../templates/reference/target.yaml");
+    let text = with(
+        reference,
+        "sales.customers: {into: sales.customers}",
+        "sales.customers: {into: app.customers}",
+    );
+    let p = only_problem(&text);
+    assert_eq!(p.kind, Kind::InvalidValue);
+    assert_eq!(spanned(&text, &p), "app.customers");
+}
