@@ -95,16 +95,21 @@ pub fn personas(dump: &Dump<'_>) -> Vec<Persona> {
     };
     block
         .rows()
-        .filter_map(|fields| {
-            let text = |i: usize| fields.get(i).and_then(|f| unescape(f));
-            Some(Persona {
-                user_id: Uuid::parse_str(&text(id)?).ok()?,
-                company_id: Uuid::parse_str(&text(company)?).ok()?,
-                name: text(name).unwrap_or_default(),
-                email: text(email)?,
-            })
-        })
+        .filter_map(|fields| persona_from_fields(&fields, [id, company, name, email]))
         .collect()
+}
+
+/// A persona from a `core.users` row's COPY fields, given the positions of
+/// its id, company id, name and email; `None` when one cannot be read.
+pub fn persona_from_fields(fields: &[&[u8]], at: [usize; 4]) -> Option<Persona> {
+    let [id, company, name, email] = at;
+    let text = |i: usize| fields.get(i).and_then(|f| unescape(f));
+    Some(Persona {
+        user_id: Uuid::parse_str(&text(id)?).ok()?,
+        company_id: Uuid::parse_str(&text(company)?).ok()?,
+        name: text(name).unwrap_or_default(),
+        email: text(email)?,
+    })
 }
 
 /// Issues credentials for all personas. bcrypt at Laravel's cost takes tens

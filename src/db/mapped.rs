@@ -644,13 +644,7 @@ fn personas(dump: &MappedDump<'_>) -> Vec<Persona> {
         .filter(|l| !l.is_empty())
         .filter_map(|line| {
             let fields: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
-            let text = |i: usize| fields.get(i).and_then(|f| super::dump::unescape(f));
-            Some(Persona {
-                user_id: Uuid::parse_str(&text(id)?).ok()?,
-                company_id: Uuid::parse_str(&text(company)?).ok()?,
-                name: text(name).unwrap_or_default(),
-                email: text(email)?,
-            })
+            credentials::persona_from_fields(&fields, [id, company, name, email])
         })
         .collect()
 }
