@@ -76,7 +76,7 @@ fn schema_apply_creates_the_bookkeeping_tables() {
         )
         .expect("query");
     let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    assert_eq!(names, ["audit_log", "loads"]);
+    assert_eq!(names, ["audit_log", "ids", "loads"]);
 }
 
 #[test]

@@ -107,17 +107,29 @@ fn a_copy_of_the_laravel_target_builds_the_same_bytes_as_the_builtin() {
     let (code, _, stderr) = build(work.path(), "laravel", &builtin);
     assert_eq!(code, 0, "{stderr}");
 
-    // Only the dump: the books reports stay beside the reference dump.
+    // The dump and the spec's travel delta: the books reports stay beside
+    // the reference dump.
     let dump = PathBuf::from("demo-travel-co/laravel/base-demo.sql");
-    assert_eq!(files_under(&from_folder), vec![dump.clone()]);
-    assert_eq!(files_under(&builtin), vec![dump.clone()]);
-    let a = std::fs::read(from_folder.join(&dump)).expect("read the folder target's dump");
-    let b = std::fs::read(builtin.join(&dump)).expect("read the built-in target's dump");
-    assert!(
-        String::from_utf8_lossy(&b).contains("\n-- target: laravel\n"),
-        "the dump names its target"
+    let travel = PathBuf::from("demo-travel-co/laravel/travel/+6-months.sql");
+    assert_eq!(
+        files_under(&from_folder),
+        vec![dump.clone(), travel.clone()]
     );
-    assert!(a == b, "`--target DIR` and `--target laravel` differ");
+    assert_eq!(files_under(&builtin), vec![dump.clone(), travel.clone()]);
+    for file in [&dump, &travel] {
+        let a = std::fs::read(from_folder.join(file)).expect("read the folder target's file");
+        let b = std::fs::read(builtin.join(file)).expect("read the built-in target's file");
+        assert!(
+            String::from_utf8_lossy(&b).contains("\n-- target: laravel\n"),
+            "{} names its target",
+            file.display()
+        );
+        assert!(
+            a == b,
+            "`--target DIR` and `--target laravel` differ in {}",
+            file.display()
+        );
+    }
 }
 
 /// Copies a built-in target folder to `dir/name`.

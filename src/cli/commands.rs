@@ -298,9 +298,9 @@ fn compile_scenario(
 ) -> Result<Compiled, miette::Report> {
     let mut compiled =
         crate::render::compile(scenario, templates, store).map_err(miette::Report::new)?;
-    if scenario.time_travel.is_empty() || !templates.is_reference() {
-        // Travel deltas are merged row by row by uuid: only for targets
-        // whose dump goes straight into its tables (docs/mapping.md).
+    if scenario.time_travel.is_empty() || (templates.is_direct() && !templates.is_reference()) {
+        // A folder copy of the reference shape has no travel deltas: they
+        // would go beside the reference build's (docs/mapping.md).
         return Ok(compiled);
     }
     let base = compiled

@@ -140,8 +140,9 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         Ok(target) => target,
         Err(report) => return report_failure(args.tenant.json, exit::INVALID_INPUT, report),
     };
-    if target.is_none() && crate::db::dump::parse(&bytes).is_ok_and(|d| d.delta.is_some()) {
-        return run_delta(&args.tenant, &bytes, &operator);
+    if header_value(&bytes, "applies-to").is_some() {
+        let mapped = target.as_ref().map(|(m, name)| (m, name.as_str()));
+        return run_delta(&args.tenant, &bytes, &operator, mapped);
     }
     run_replace(
         &args.tenant,
@@ -149,7 +150,7 @@ pub fn load(args: &LoadArgs) -> ExitCode {
         Action::Load,
         operator,
         false,
-        target.as_ref(),
+        target.as_ref().map(|(m, _)| m),
     )
 }
 
@@ -166,7 +167,12 @@ fn load_operator(tenant: &TenantArgs) -> Option<String> {
 }
 
 /// `load DELTA`: applies a delta dump on top of the state it was built from.
-fn run_delta(tenant: &TenantArgs, bytes: &[u8], operator: &str) -> ExitCode {
+fn run_delta(
+    tenant: &TenantArgs,
+    bytes: &[u8],
+    operator: &str,
+    mapping: Option<(&crate::target::Mapping, &str)>,
+) -> ExitCode {
     let Some(url) = tenant.database_url.as_deref() else {
         let report = miette::miette!(
             help = "pass --database-url postgresql://user@host/db or set DATABASE_URL",
@@ -175,7 +181,7 @@ fn run_delta(tenant: &TenantArgs, bytes: &[u8], operator: &str) -> ExitCode {
         return report_failure(tenant.json, exit::INVALID_INPUT, report);
     };
     let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
-    match crate::db::apply_delta(url, bytes, operator, &progress) {
+    match crate::db::apply_delta(url, bytes, operator, &progress, mapping) {
         Ok(outcome) => {
             if tenant.json {
                 println!("{}", summary_json(&outcome));
@@ -230,7 +236,7 @@ pub fn reset(args: &ResetArgs) -> ExitCode {
             Action::Reset,
             operator,
             args.dry_run,
-            target.as_ref(),
+            target.as_ref().map(|(m, _)| m),
         ),
         Err(report) => report_failure(args.tenant.json, exit::INVALID_INPUT, report),
     }
@@ -242,7 +248,7 @@ pub fn reset(args: &ResetArgs) -> ExitCode {
 fn mapped_target(
     args: &super::target_args::TargetArgs,
     bytes: &[u8],
-) -> Result<Option<crate::target::Mapping>, miette::Report> {
+) -> Result<Option<(crate::target::Mapping, String)>, miette::Report> {
     let set = args.load()?;
     let header_target = dump_target(bytes);
     if set.is_direct() {
@@ -254,16 +260,22 @@ fn mapped_target(
         }
         return Ok(None);
     }
-    Ok(Some(set.mapping().clone()))
+    Ok(Some((set.mapping().clone(), set.name().to_owned())))
 }
 
 /// The `-- target:` line of a dump's header, if any.
 fn dump_target(bytes: &[u8]) -> Option<String> {
+    header_value(bytes, "target")
+}
+
+/// The value of a `-- key: value` line of a dump's header, if any.
+fn header_value(bytes: &[u8], key: &str) -> Option<String> {
+    let prefix = format!("-- {key}: ");
     let head = &bytes[..bytes.len().min(64 * 1024)];
     String::from_utf8_lossy(head)
         .lines()
         .take_while(|l| l.starts_with("--") || l.is_empty())
-        .find_map(|l| l.strip_prefix("-- target: ").map(str::to_owned))
+        .find_map(|l| l.strip_prefix(prefix.as_str()).map(str::to_owned))
 }
 
 /// A `.sql` file is a built dump; anything else is a spec.

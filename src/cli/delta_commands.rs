@@ -96,21 +96,13 @@ pub fn tick_command(args: &TickArgs) -> ExitCode {
     }
 }
 
-/// The target of a delta: only one whose tables take the dump's rows
-/// straight (uuid ids, every column as is), because a delta updates and
-/// deletes rows by their uuid.
+/// The target of a delta. A staged target's delta finds its rows by their
+/// ids in `demoforge.ids`, which its last load or reset kept
+/// (`render::mapped::delta_statements`).
 fn delta_target(
     args: &super::target_args::TargetArgs,
 ) -> Result<crate::render::TemplateSet, miette::Report> {
-    let templates = args.load()?;
-    if !templates.is_direct() {
-        return Err(miette::miette!(
-            help = "reset the tenant with `demoforge reset SPEC --target ...` instead; see \"Not supported yet\" in docs/mapping.md",
-            "deltas (ticks, overlays, time travel) are not supported yet for the target `{}`, whose ids are allocated at load time",
-            templates.name()
-        ));
-    }
-    Ok(templates)
+    args.load()
 }
 
 pub fn overlay_command(args: &OverlayArgs) -> ExitCode {

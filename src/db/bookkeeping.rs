@@ -44,4 +44,12 @@ CREATE TABLE IF NOT EXISTS demoforge.audit_log (
 -- a delta dump applies only on top of the state it was built from.
 ALTER TABLE demoforge.loads ADD COLUMN IF NOT EXISTS state text;
 CREATE INDEX IF NOT EXISTS audit_log_at ON demoforge.audit_log (at);
+-- A mapped tenant's uuid -> id map, kept by its last load or reset (and
+-- every delta since), so that a delta finds the rows it changes.
+CREATE TABLE IF NOT EXISTS demoforge.ids (
+    company_id uuid NOT NULL,
+    uuid uuid PRIMARY KEY,
+    id bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ids_company ON demoforge.ids (company_id);
 "#;

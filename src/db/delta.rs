@@ -28,9 +28,10 @@ pub fn apply_delta(
     bytes: &[u8],
     operator: &str,
     progress: &Progress,
+    mapping: Option<(&crate::target::Mapping, &str)>,
 ) -> Result<Outcome, DbError> {
     let started = Instant::now();
-    let dump = dump::parse(bytes)?;
+    let dump = dump::parse_for(bytes, mapping)?;
     let Some(delta) = dump.delta.clone() else {
         return Err(DbError::Refused {
             message: "this is a base dump, not a delta".to_owned(),
@@ -47,14 +48,37 @@ pub fn apply_delta(
         let mut tx = client
             .transaction()
             .map_err(|e| DbError::from_pg("starting the transaction", e))?;
+        if let Some((mapping, _)) = mapping {
+            // As for a mapped load: literals read as written, `{timestamp}`
+            // values in the mapping's zone, the mapping fits the tables.
+            tx.batch_execute("SET LOCAL standard_conforming_strings = on")
+                .map_err(|e| DbError::from_pg("setting standard_conforming_strings", e))?;
+            tx.execute(
+                "SELECT set_config('TimeZone', $1, true)",
+                &[&mapping.time_zone],
+            )
+            .map_err(|e| DbError::from_pg("setting the time zone", e))?;
+            super::mapped::check_mapping(&mut tx, mapping)?;
+            // A delta updates rows one by one: a renumbering (an overlay)
+            // passes through duplicates that are gone by the commit, where
+            // deferrable unique constraints are checked.
+            tx.batch_execute("SET CONSTRAINTS ALL DEFERRED")
+                .map_err(|e| DbError::from_pg("deferring constraints", e))?;
+        }
         progress.phase("locking");
         lock::lock_companies(&mut tx, &ids)?;
-        if !guard::check_companies(&mut tx, &ids)? {
+        let exists = match mapping {
+            Some((mapping, _)) => super::mapped::check_tenants(&mut tx, mapping, &ids)?,
+            None => guard::check_companies(&mut tx, &ids)?,
+        };
+        if !exists {
             return Err(refusal(explain(None, &delta.applies_to, &delta.results_in)));
         }
         let credential_mode = check_state(&mut tx, &ids, &delta)?;
-        let tenant = catalog::tenant_tables(&mut tx)?;
-        guard::check_tables(&dump, &tenant)?;
+        if mapping.is_none() {
+            let tenant = catalog::tenant_tables(&mut tx)?;
+            guard::check_tables(&dump, &tenant)?;
+        }
 
         progress.add_total(dump.total_rows());
         progress.phase("applying");
@@ -62,20 +86,50 @@ pub fn apply_delta(
         for block in &dump.blocks {
             let op = block.op.expect("delta blocks have an op");
             let phase = format!("applying the delta to {}", block.table);
-            let (before, after) =
-                crate::render::delta::statements(op, &block.table, &block.columns);
+            let mapped = match mapping {
+                Some((mapping, name)) => Some(crate::render::delta::MappedDelta {
+                    mapping,
+                    name,
+                    as_of: mapped_as_of(&dump)?,
+                }),
+                None => None,
+            };
+            let (before, after) = crate::render::delta::section_statements(
+                op,
+                &block.table,
+                &block.columns,
+                mapped.as_ref(),
+            )
+            .map_err(|e| DbError::Refused {
+                message: e.to_string(),
+                help: "rebuild the delta for this target; nothing was written".to_owned(),
+            })?;
             for statement in &before {
                 tx.batch_execute(statement)
                     .map_err(|e| DbError::from_pg(&phase, e))?;
             }
             let temp = crate::render::delta::temp_table(op, &block.table);
             copy::copy_block_into(&mut tx, block, &temp, progress)?;
-            let changed = tx
-                .execute(after[0].as_str(), &[])
-                .map_err(|e| DbError::from_pg(&phase, e))?;
-            for statement in &after[1..] {
-                tx.batch_execute(statement)
+            let mut changed = 0;
+            for (i, statement) in after.iter().enumerate() {
+                let rows = tx
+                    .execute(statement.as_str(), &[])
                     .map_err(|e| DbError::from_pg(&phase, e))?;
+                // The reference's first statement writes the rows; a staged
+                // target's rows are written by its statements into the
+                // target's own tables (not the id map, not the temp table).
+                let counts = match mapped {
+                    None => i == 0,
+                    Some(_) => {
+                        (statement.starts_with("INSERT INTO ")
+                            || statement.starts_with("DELETE FROM "))
+                            && !statement.starts_with("DELETE FROM demoforge.ids ")
+                            && !statement.starts_with("INSERT INTO demoforge.ids ")
+                    }
+                };
+                if counts {
+                    changed += rows;
+                }
             }
             match op {
                 dump::Op::Remove => deleted += changed,
@@ -127,6 +181,18 @@ pub fn apply_delta(
     })?;
     progress.finish();
     Ok(outcome)
+}
+
+/// The as-of date of a staged target's delta (its `-- as-of:` line, which
+/// `dump::parse_for` has checked).
+fn mapped_as_of(dump: &dump::Dump<'_>) -> Result<chrono::NaiveDate, DbError> {
+    dump.header
+        .get("as-of")
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| DbError::Refused {
+            message: "the delta has no as-of date".to_owned(),
+            help: "rebuild the delta with `demoforge tick|overlay|build --target`".to_owned(),
+        })
 }
 
 /// Every company must be recorded in `applies_to`; returns the credential

@@ -175,6 +175,16 @@ impl<'a> Block<'a> {
 
 /// Parses and checks a whole dump. See the module doc for what is checked.
 pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
+    parse_for(bytes, None)
+}
+
+/// [`parse`], for a delta of a staged target: its statements are checked
+/// against the ones the target's mapping compiles to (`mapping` and the
+/// target's name).
+pub fn parse_for<'a>(
+    bytes: &'a [u8],
+    mapping: Option<(&crate::target::Mapping, &str)>,
+) -> Result<Dump<'a>, DumpError> {
     let mut lines = Lines::new(bytes);
     let header = parse_header(&mut lines)?;
     check_version(&header)?;
@@ -216,7 +226,7 @@ pub fn parse(bytes: &[u8]) -> Result<Dump<'_>, DumpError> {
         delta,
     };
     if dump.delta.is_some() {
-        check_delta_statements(&dump, &statements)?;
+        check_delta_statements(&dump, &statements, mapping)?;
     } else {
         check_companies_block(&dump)?;
     }
@@ -591,11 +601,32 @@ fn delta_info(header: &Header) -> Result<Option<DeltaInfo>, DumpError> {
 /// A delta's statements besides SET and COPY must be exactly the ones
 /// demoforge writes around each block, in order: `psql` runs them, and the
 /// loader runs its own copy of them, so both apply the same change.
-fn check_delta_statements(dump: &Dump<'_>, found: &[(usize, String)]) -> Result<(), DumpError> {
+fn check_delta_statements(
+    dump: &Dump<'_>,
+    found: &[(usize, String)],
+    mapping: Option<(&crate::target::Mapping, &str)>,
+) -> Result<(), DumpError> {
+    let mapped = match mapping {
+        Some((mapping, name)) => {
+            let as_of = dump
+                .header
+                .get("as-of")
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .ok_or_else(|| malformed(1, "a staged target's delta needs an `-- as-of:` line"))?;
+            Some(delta::MappedDelta {
+                mapping,
+                name,
+                as_of,
+            })
+        }
+        None => None,
+    };
     let mut expected = Vec::new();
     for block in &dump.blocks {
         let op = block.op.expect("delta blocks have an op");
-        let (before, after) = delta::statements(op, &block.table, &block.columns);
+        let (before, after) =
+            delta::section_statements(op, &block.table, &block.columns, mapped.as_ref())
+                .map_err(|e| malformed(1, e.to_string()))?;
         expected.extend(before);
         expected.extend(after);
     }

@@ -443,6 +443,10 @@ fn attempt(
             }
         }
     }
+    for statement in mapped::persist_ids(mapping).map_err(|e| malformed(e.to_string()))? {
+        tx.execute(statement.as_str(), &[])
+            .map_err(q("keeping the tenant's id map"))?;
+    }
     pause_point("copied");
     progress.phase("hashing");
     let issued = hashing.get()?.to_vec();
@@ -589,7 +593,7 @@ fn strategy(existed: bool) -> Strategy {
 }
 
 /// Refuses a tenant whose demo flag is false; says whether the tenants exist.
-fn check_tenants(
+pub(super) fn check_tenants(
     tx: &mut postgres::Transaction<'_>,
     mapping: &Mapping,
     companies: &[Uuid],

@@ -296,6 +296,26 @@ pub fn diff_dumps(
     target: &[u8],
     header: &DeltaHeader,
 ) -> Result<Vec<u8>, RenderError> {
+    diff_dumps_for(base, target, header, None)
+}
+
+/// A staged target's side of a delta: its mapping, and the date its
+/// `{timestamp: as_of}` values take (the delta's resulting as-of date).
+pub struct MappedDelta<'m> {
+    pub mapping: &'m crate::target::Mapping,
+    /// The target's name, written on the `-- target:` line.
+    pub name: &'m str,
+    pub as_of: chrono::NaiveDate,
+}
+
+/// Diffs two reference-shaped dumps; with `mapped`, writes the delta for a
+/// staged target (its statements, and `-- as-of:`/`-- target:` lines).
+pub fn diff_dumps_for(
+    base: &[u8],
+    target: &[u8],
+    header: &DeltaHeader,
+    mapped: Option<&MappedDelta<'_>>,
+) -> Result<Vec<u8>, RenderError> {
     let base = parse_dump(base)?;
     let target = parse_dump(target)?;
     let mut sections: Vec<Section<'_>> = Vec::new();
@@ -355,10 +375,63 @@ pub fn diff_dumps(
             });
         }
     }
-    Ok(write_delta(&target.companies, &sections, header))
+    if let Some(m) = mapped {
+        let changed = sections
+            .iter()
+            .filter(|s| !s.upserted.is_empty() || !s.removed.is_empty());
+        for section in changed {
+            let table = section_table(section)?;
+            if let Some(why) = super::mapped::delta_refusal(m.mapping, table) {
+                return Err(malformed(format!(
+                    "cannot write a delta for the target `{}`: {why}; reset the tenant instead",
+                    m.name
+                )));
+            }
+        }
+    }
+    write_delta(&target.companies, &sections, header, mapped)
 }
 
-fn write_delta(companies: &[String], sections: &[Section<'_>], header: &DeltaHeader) -> Vec<u8> {
+/// The catalog table of a section of a reference-shaped dump.
+fn section_table(section: &Section<'_>) -> Result<crate::catalog::Table, RenderError> {
+    crate::catalog::Table::ALL
+        .iter()
+        .copied()
+        .find(|t| t.def().qualified == section.table)
+        .ok_or_else(|| malformed(format!("{} is not a demoforge table", section.table)))
+}
+
+/// The statements around a section: the reference's, or the staged
+/// target's ([`super::mapped::delta_statements`]).
+pub fn section_statements(
+    op: Op,
+    table: &str,
+    columns: &[String],
+    mapped: Option<&MappedDelta<'_>>,
+) -> Result<(Vec<String>, Vec<String>), RenderError> {
+    let Some(m) = mapped else {
+        return Ok(statements(op, table, columns));
+    };
+    let t = crate::catalog::Table::ALL
+        .iter()
+        .copied()
+        .find(|t| t.def().qualified == table)
+        .ok_or_else(|| malformed(format!("{table} is not a demoforge table")))?;
+    Ok(super::mapped::delta_statements(
+        m.mapping,
+        op == Op::Upsert,
+        t,
+        &temp_table(op, table),
+        m.as_of,
+    )?)
+}
+
+fn write_delta(
+    companies: &[String],
+    sections: &[Section<'_>],
+    header: &DeltaHeader,
+    mapped: Option<&MappedDelta<'_>>,
+) -> Result<Vec<u8>, RenderError> {
     let rows: usize = sections
         .iter()
         .map(|s| s.removed.len() + s.upserted.len())
@@ -377,6 +450,10 @@ fn write_delta(companies: &[String], sections: &[Section<'_>], header: &DeltaHea
     for company in companies {
         meta("company", company);
     }
+    if let Some(m) = mapped {
+        meta("as-of", &m.as_of.to_string());
+        meta("target", m.name);
+    }
     let _ = writeln!(out, "-- rows: {rows}");
     out.push_str(
         "--\n-- Apply on top of the applies-to state only: `demoforge load` checks it.\n\n\
@@ -385,17 +462,34 @@ fn write_delta(companies: &[String], sections: &[Section<'_>], header: &DeltaHea
          SET client_min_messages = warning;\n",
     );
     let mut bytes = out.into_bytes();
-    for s in sections.iter().rev().filter(|s| !s.removed.is_empty()) {
-        push_section(&mut bytes, Op::Remove, s, &s.removed);
+    // A staged target's upserts come first: a removed row's children may be
+    // re-pointed by an upsert before the row goes (its foreign keys are
+    // checked at once, not at commit).
+    let removals_first = mapped.is_none();
+    if removals_first {
+        for s in sections.iter().rev().filter(|s| !s.removed.is_empty()) {
+            push_section(&mut bytes, Op::Remove, s, &s.removed, mapped)?;
+        }
     }
     for s in sections.iter().filter(|s| !s.upserted.is_empty()) {
-        push_section(&mut bytes, Op::Upsert, s, &s.upserted);
+        push_section(&mut bytes, Op::Upsert, s, &s.upserted, mapped)?;
     }
-    bytes
+    if !removals_first {
+        for s in sections.iter().rev().filter(|s| !s.removed.is_empty()) {
+            push_section(&mut bytes, Op::Remove, s, &s.removed, mapped)?;
+        }
+    }
+    Ok(bytes)
 }
 
-fn push_section(out: &mut Vec<u8>, op: Op, s: &Section<'_>, rows: &[&[u8]]) {
-    let (before, after) = statements(op, &s.table, &s.columns);
+fn push_section(
+    out: &mut Vec<u8>,
+    op: Op,
+    s: &Section<'_>,
+    rows: &[&[u8]],
+    mapped: Option<&MappedDelta<'_>>,
+) -> Result<(), RenderError> {
+    let (before, after) = section_statements(op, &s.table, &s.columns, mapped)?;
     let what = match op {
         Op::Upsert => "New or changed rows of",
         Op::Remove => "Rows removed from",
@@ -426,6 +520,7 @@ fn push_section(out: &mut Vec<u8>, op: Op, s: &Section<'_>, rows: &[&[u8]]) {
         out.extend_from_slice(statement.as_bytes());
         out.push(b'\n');
     }
+    Ok(())
 }
 
 /// Compiles `scenario` in memory and returns its base dump's bytes.
@@ -446,9 +541,22 @@ pub fn delta_between(
     templates: &TemplateSet,
     header: DeltaHeader,
 ) -> Result<Vec<u8>, RenderError> {
-    let base = base_dump(base, templates)?;
-    let target = base_dump(target, templates)?;
-    diff_dumps(&base, &target, &header)
+    if templates.is_direct() {
+        let base = base_dump(base, templates)?;
+        let target_dump = base_dump(target, templates)?;
+        return diff_dumps(&base, &target_dump, &header);
+    }
+    // A staged target: the rows are diffed in the catalog's shape (the
+    // reference dumps), and written with the target's statements.
+    let reference = TemplateSet::builtin();
+    let base = base_dump(base, &reference)?;
+    let target_dump = base_dump(target, &reference)?;
+    let mapped = MappedDelta {
+        mapping: templates.mapping(),
+        name: templates.name(),
+        as_of: target.calendar.as_of,
+    };
+    diff_dumps_for(&base, &target_dump, &header, Some(&mapped))
 }
 
 /// The date `offset` after `date`, calendar-aware: months and years keep the
@@ -491,11 +599,19 @@ pub fn travel_deltas(
 ) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     let as_of = scenario.calendar.as_of;
     let base_hash = hex(&Sha256::digest(base));
+    // A staged target's rows are diffed in the catalog's shape.
+    let reference = TemplateSet::builtin();
+    let (shape, base_shape) = if templates.is_direct() {
+        (templates, base.to_vec())
+    } else {
+        (&reference, base_dump(scenario, &reference)?)
+    };
+    let folder = super::output_folder(scenario, templates);
     let mut out = Vec::new();
     for offset in &scenario.time_travel {
         let to = offset_date(as_of, offset)
             .ok_or_else(|| malformed(format!("{} is out of the calendar", offset.canonical())))?;
-        let target = base_dump(&scenario.moved_to(to), templates)?;
+        let target = base_dump(&scenario.moved_to(to), shape)?;
         let header = DeltaHeader {
             scenario: scenario.slug.clone(),
             kind: "travel",
@@ -503,9 +619,14 @@ pub fn travel_deltas(
             applies_to: state(&scenario.slug, &as_of.to_string(), &base_hash),
             results_in: state(&scenario.slug, &to.to_string(), &base_hash),
         };
-        let bytes = diff_dumps(base, &target, &header)?;
+        let mapped = (!templates.is_direct()).then_some(MappedDelta {
+            mapping: templates.mapping(),
+            name: templates.name(),
+            as_of: to,
+        });
+        let bytes = diff_dumps_for(&base_shape, &target, &header, mapped.as_ref())?;
         out.push((
-            format!("{}/travel/{}", scenario.slug, travel_file_name(offset)),
+            format!("{folder}/travel/{}", travel_file_name(offset)),
             bytes,
         ));
     }

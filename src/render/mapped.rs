@@ -182,10 +182,24 @@ fn allocate(mapping: &Mapping, t: &TableMap) -> Result<String, NulByte> {
 /// that turn uuids into ids.
 struct Insert<'m> {
     mapping: &'m Mapping,
+    ids: IdSource,
     columns: Vec<String>,
     exprs: Vec<String>,
     joins: Vec<String>,
 }
+
+/// Where a uuid's integer id is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdSource {
+    /// The load's temporary per-table maps.
+    Staged,
+    /// `demoforge.ids`, the tenant's map kept by its last load or reset, for
+    /// a delta, whose rows point at rows it does not carry.
+    Persisted,
+}
+
+/// The persisted uuid→id map of mapped tenants (`db::bookkeeping`).
+pub const PERSISTED_IDS: &str = "demoforge.ids";
 
 impl Insert<'_> {
     fn push(&mut self, column: &str, expr: String) -> Result<(), NulByte> {
@@ -201,6 +215,16 @@ impl Insert<'_> {
         let source = format!("s.{}", sql_ident(column)?);
         if self.mapping.ids == Ids::Uuid {
             return Ok(source);
+        }
+        if self.ids == IdSource::Persisted {
+            // uuids are unique across tables: one lookup, scoped to the row's
+            // company so a uuid can never resolve to another tenant's row.
+            let alias = format!("i{}", self.joins.len());
+            let tenant = sql_ident(table.def().tenant_column)?;
+            self.joins.push(format!(
+                "LEFT JOIN {PERSISTED_IDS} {alias} ON {alias}.uuid = {source} AND {alias}.company_id = s.{tenant}"
+            ));
+            return Ok(format!("{alias}.id"));
         }
         let mut ids = Vec::new();
         for parent in table.def().pointed_tables(column) {
@@ -223,9 +247,29 @@ impl Insert<'_> {
 }
 
 fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, NulByte> {
+    insert_from(
+        mapping,
+        t,
+        as_of,
+        &temp(&staging_name(t.source))?,
+        IdSource::Staged,
+    )
+}
+
+/// The `INSERT … SELECT` of one mapping from the staged rows in `source`.
+/// From a delta (`IdSource::Persisted`), rows that exist are updated in
+/// place (`ON CONFLICT` on the id, only within the tenant).
+fn insert_from(
+    mapping: &Mapping,
+    t: &TableMap,
+    as_of: NaiveDate,
+    source: &str,
+    ids: IdSource,
+) -> Result<String, NulByte> {
     let def = t.source.def();
     let mut q = Insert {
         mapping,
+        ids,
         columns: Vec::new(),
         exprs: Vec::new(),
         joins: Vec::new(),
@@ -268,6 +312,20 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
             updates?.join(", "),
             qualified(&t.into)?,
         )
+    } else if ids == IdSource::Persisted {
+        let updates: Result<Vec<String>, NulByte> = q
+            .columns
+            .iter()
+            .skip(1)
+            .map(|c| Ok(format!("{c} = EXCLUDED.{c}")))
+            .collect();
+        let tenant = sql_ident(&mapping.tenant.column)?;
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.{tenant} = EXCLUDED.{tenant}",
+            sql_ident(&t.id)?,
+            updates?.join(", "),
+            qualified(&t.into)?,
+        )
     } else {
         String::new()
     };
@@ -277,7 +335,6 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
         into = qualified(&t.into)?,
         columns = q.columns.join(", "),
         exprs = q.exprs.join(", "),
-        source = temp(&staging_name(t.source))?,
     ))
 }
 
@@ -348,6 +405,113 @@ fn constant(c: &Const) -> Result<String, NulByte> {
         Const::Int(n) => n.to_string(),
         Const::Text(text) => sql_literal(text)?,
     })
+}
+
+/// After a load or reset: the tenant's uuid→id map, kept in
+/// `demoforge.ids` so that a later delta can find the rows it changes.
+/// Run by the loader, not part of the dump (a `psql` load keeps no map, and
+/// a delta then refuses the tenant).
+pub fn persist_ids(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
+    if mapping.ids != Ids::Integer {
+        return Ok(Vec::new());
+    }
+    let companies = temp(&staging_name(Table::Companies))?;
+    let mut statements = vec![format!(
+        "DELETE FROM {PERSISTED_IDS} WHERE company_id IN (SELECT id FROM {companies})"
+    )];
+    for &table in Table::ALL.iter().filter(|&&t| is_staged(mapping, t)) {
+        if table.def().column("id").is_none() {
+            continue;
+        }
+        statements.push(format!(
+            "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT s.{tenant}, m.uuid, m.id FROM {map} m JOIN {staged} s ON s.id = m.uuid",
+            tenant = sql_ident(table.def().tenant_column)?,
+            map = temp(&id_map(table))?,
+            staged = temp(&staging_name(table))?,
+        ));
+    }
+    Ok(statements)
+}
+
+/// Why a delta cannot be written for a staged target, if it cannot: each
+/// changed table must go into exactly one table and have an id, because a
+/// delta updates and deletes rows by their id.
+pub fn delta_refusal(mapping: &Mapping, table: Table) -> Option<String> {
+    let def = table.def();
+    if mapping.of(table).count() > 1 {
+        return Some(format!(
+            "{} goes into several tables; deltas need each changed table mapped into one",
+            def.qualified
+        ));
+    }
+    if def.column("id").is_none() && mapping.maps(table) {
+        return Some(format!(
+            "{} has no id, so a delta cannot address its rows",
+            def.qualified
+        ));
+    }
+    None
+}
+
+/// The statements around one delta section of a staged target, whose rows
+/// (the catalog's columns) are copied into `temp_table`: (before, after).
+/// Upserts allocate ids for new rows in `demoforge.ids`, then insert or
+/// update by id within the tenant; removals delete by id within the tenant
+/// and drop the rows' ids from the map. A table the mapping leaves out has
+/// no statements but the temporary table's.
+pub fn delta_statements(
+    mapping: &Mapping,
+    upsert: bool,
+    table: Table,
+    temp_table: &str,
+    as_of: NaiveDate,
+) -> Result<(Vec<String>, Vec<String>), NulByte> {
+    let def = table.def();
+    let name = temp_table.strip_prefix("pg_temp.").unwrap_or(temp_table);
+    let mut columns = vec![format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY")];
+    for c in def.dump_columns() {
+        columns.push(format!("{} {}", sql_ident(c.name)?, c.ty.sql()));
+    }
+    let before = vec![format!(
+        "CREATE TEMP TABLE {} ({});",
+        sql_ident(name)?,
+        columns.join(", ")
+    )];
+    let source = format!("pg_temp.{}", sql_ident(name)?);
+    let mut after = Vec::new();
+    let tenant_col = sql_ident(def.tenant_column)?;
+    if let Some(t) = mapping.of(table).next() {
+        if upsert {
+            if def.column("id").is_some() && mapping.ids == Ids::Integer {
+                after.push(format!(
+                    "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT s.c, s.id, {next} FROM (SELECT {tenant_col} AS c, id FROM {source} ORDER BY {ORD}) s WHERE NOT EXISTS (SELECT 1 FROM {PERSISTED_IDS} m WHERE m.uuid = s.id);",
+                    next = next_id(t)?,
+                ));
+            }
+            after.push(insert_from(
+                mapping,
+                t,
+                as_of,
+                &source,
+                IdSource::Persisted,
+            )?);
+        } else {
+            let tenant_id = format!(
+                "(SELECT k.id FROM {PERSISTED_IDS} k WHERE k.uuid = r.{tenant_col} AND k.company_id = r.{tenant_col})"
+            );
+            after.push(format!(
+                "DELETE FROM {into} USING {source} r, {PERSISTED_IDS} m WHERE m.uuid = r.id AND m.company_id = r.{tenant_col} AND {into}.{id} = m.id AND {into}.{tenant} = {tenant_id};",
+                into = qualified(&t.into)?,
+                id = sql_ident(&t.id)?,
+                tenant = sql_ident(&mapping.tenant.column)?,
+            ));
+            after.push(format!(
+                "DELETE FROM {PERSISTED_IDS} m USING {source} r WHERE m.uuid = r.id AND m.company_id = r.{tenant_col};"
+            ));
+        }
+    }
+    after.push(format!("DROP TABLE {source};"));
+    Ok((before, after))
 }
 
 /// The tenant's id, found by its key: `$1` is the company's uuid as text.
