@@ -51,5 +51,7 @@ CREATE TABLE IF NOT EXISTS demoforge.ids (
     uuid uuid PRIMARY KEY,
     id bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ids_company ON demoforge.ids (company_id);
+-- No index on company_id: a reset's delete by company scans the table once,
+-- and every load and reset would otherwise maintain a second index over
+-- all of the tenant's rows (measured: it made a laravel load 10% slower).
 "#;

@@ -101,7 +101,7 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
         .collect();
     for &table in &allocated {
         plan.prepare.push(format!(
-            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL);",
+            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL, company_id uuid NOT NULL);",
             temp(&id_map(table))?
         ));
         drops.push(temp(&id_map(table))?);
@@ -172,9 +172,12 @@ fn allocate(mapping: &Mapping, t: &TableMap) -> Result<String, NulByte> {
     } else {
         next_id(t)?
     };
+    // The row's company is kept beside its id, so that the tenant's map can
+    // be kept (`persist_ids`) without joining the staged rows again.
     Ok(format!(
-        "INSERT INTO {map} (uuid, id) SELECT s.id, {id} FROM (SELECT id FROM {source} ORDER BY {ORD}) s;",
+        "INSERT INTO {map} (uuid, id, company_id) SELECT s.id, {id}, s.c FROM (SELECT id, {tenant} AS c FROM {source} ORDER BY {ORD}) s;",
         map = temp(&id_map(t.source))?,
+        tenant = sql_ident(t.source.def().tenant_column)?,
     ))
 }
 
@@ -424,10 +427,8 @@ pub fn persist_ids(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
             continue;
         }
         statements.push(format!(
-            "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT s.{tenant}, m.uuid, m.id FROM {map} m JOIN {staged} s ON s.id = m.uuid",
-            tenant = sql_ident(table.def().tenant_column)?,
+            "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT company_id, uuid, id FROM {map}",
             map = temp(&id_map(table))?,
-            staged = temp(&staging_name(table))?,
         ));
     }
     Ok(statements)
