@@ -282,6 +282,21 @@ fn a_laravel_delta_is_refused_twice_and_on_a_tenant_without_its_map() {
     ]);
     assert_success(&out, "schema");
     reset(&db, "laravel");
+    // Regression: a delta's `-- as-of:` line must be the date it results in.
+    let text = std::fs::read_to_string(&delta).expect("read the delta");
+    assert!(text.contains("\n-- as-of: 2027-05-15\n"));
+    let forged = dir.path().join("forged-as-of.sql");
+    std::fs::write(
+        &forged,
+        text.replace("\n-- as-of: 2027-05-15\n", "\n-- as-of: 2030-01-01\n"),
+    )
+    .expect("write");
+    let refused = load(&db, &forged, "laravel");
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("results-in"),
+        "{refused:?}"
+    );
     assert_success(&load(&db, &delta, "laravel"), "first travel");
     let again = load(&db, &delta, "laravel");
     assert_eq!(again.status.code(), Some(4), "{again:?}");

@@ -309,8 +309,20 @@ fn compile_scenario(
         .expect("the dump is always the first file")
         .to_bytes()
         .map_err(|e| miette::miette!("cannot render the dump: {e}"))?;
-    let deltas = crate::render::delta::travel_deltas(scenario, &base, templates)
-        .map_err(miette::Report::new)?;
+    let deltas = match crate::render::delta::travel_deltas(scenario, &base, templates) {
+        Ok(deltas) => deltas,
+        // A staged target whose mapping cannot take a delta of this spec (a
+        // table mapped into several, or a changed table without an id) still
+        // gets its dump: the travel deltas are left out, with a warning.
+        Err(e) if !templates.is_direct() => {
+            eprintln!(
+                "warning: no travel deltas for the target `{}`: {e}",
+                templates.name()
+            );
+            Vec::new()
+        }
+        Err(e) => return Err(miette::Report::new(e)),
+    };
     for (path, bytes) in deltas {
         let text = String::from_utf8(bytes)
             .map_err(|_| miette::miette!("the delta {path} is not UTF-8"))?;

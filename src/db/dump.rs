@@ -613,6 +613,22 @@ fn check_delta_statements(
                 .get("as-of")
                 .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .ok_or_else(|| malformed(1, "a staged target's delta needs an `-- as-of:` line"))?;
+            // The as-of date is the one the delta results in, never another.
+            let results_in = dump
+                .delta
+                .as_ref()
+                .map(|d| d.results_in.as_str())
+                .unwrap_or("");
+            let resulting = results_in
+                .split_once('@')
+                .and_then(|(_, rest)| rest.split_once('#'))
+                .map(|(date, _)| date);
+            if resulting != Some(as_of.to_string().as_str()) {
+                return Err(malformed(
+                    1,
+                    "the delta's `-- as-of:` line is not the date of its `results-in` state",
+                ));
+            }
             Some(delta::MappedDelta {
                 mapping,
                 name,

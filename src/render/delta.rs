@@ -417,6 +417,14 @@ pub fn section_statements(
         .copied()
         .find(|t| t.def().qualified == table)
         .ok_or_else(|| malformed(format!("{table} is not a demoforge table")))?;
+    // Refused here too, not only when a delta is written: a forged delta
+    // must not reach a table whose rows a delta cannot address.
+    if let Some(why) = super::mapped::delta_refusal(m.mapping, t) {
+        return Err(malformed(format!(
+            "a delta for the target `{}` cannot change {table}: {why}",
+            m.name
+        )));
+    }
     Ok(super::mapped::delta_statements(
         m.mapping,
         op == Op::Upsert,
@@ -847,5 +855,31 @@ mod tests {
             offset_date(d(2024, 2, 29), &off(1, TravelUnit::Years)),
             Some(d(2025, 2, 28))
         );
+    }
+}
+
+#[cfg(test)]
+mod mapped_tests {
+    use super::*;
+
+    #[test]
+    fn the_loader_refuses_a_staged_section_a_delta_cannot_address() {
+        // Regression: the refusal was only checked when a delta was written,
+        // so a forged delta could insert into core.role_permissions.
+        let mapping = crate::target::builtin("laravel").unwrap();
+        let mapped = MappedDelta {
+            mapping: &mapping,
+            name: "laravel",
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 15).unwrap(),
+        };
+        let columns: Vec<String> = ["company_id", "role_id", "permission"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let result =
+            section_statements(Op::Upsert, "core.role_permissions", &columns, Some(&mapped));
+        assert!(result.is_err(), "{result:?}");
+        let ok = section_statements(Op::Upsert, "sales.invoices", &columns, Some(&mapped));
+        assert!(ok.is_ok());
     }
 }

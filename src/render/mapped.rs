@@ -220,12 +220,20 @@ impl Insert<'_> {
             return Ok(source);
         }
         if self.ids == IdSource::Persisted {
-            // uuids are unique across tables: one lookup, scoped to the row's
-            // company so a uuid can never resolve to another tenant's row.
+            // One lookup, scoped to the row's company and to the tables the
+            // column can point into: a uuid of another table (whose integer
+            // id may be another tenant's row there) resolves to nothing.
             let alias = format!("i{}", self.joins.len());
             let tenant = sql_ident(table.def().tenant_column)?;
+            let tables: Result<Vec<String>, NulByte> = table
+                .def()
+                .pointed_tables(column)
+                .into_iter()
+                .map(sql_literal)
+                .collect();
             self.joins.push(format!(
-                "LEFT JOIN {PERSISTED_IDS} {alias} ON {alias}.uuid = {source} AND {alias}.company_id = s.{tenant}"
+                "LEFT JOIN {PERSISTED_IDS} {alias} ON {alias}.company_id = s.{tenant} AND {alias}.uuid = {source} AND {alias}.source IN ({})",
+                tables?.join(", ")
             ));
             return Ok(format!("{alias}.id"));
         }
@@ -427,7 +435,8 @@ pub fn persist_ids(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
             continue;
         }
         statements.push(format!(
-            "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT company_id, uuid, id FROM {map}",
+            "INSERT INTO {PERSISTED_IDS} (company_id, source, uuid, id) SELECT company_id, {source}, uuid, id FROM {map}",
+            source = sql_literal(table.def().qualified)?,
             map = temp(&id_map(table))?,
         ));
     }
@@ -485,7 +494,8 @@ pub fn delta_statements(
         if upsert {
             if def.column("id").is_some() && mapping.ids == Ids::Integer {
                 after.push(format!(
-                    "INSERT INTO {PERSISTED_IDS} (company_id, uuid, id) SELECT s.c, s.id, {next} FROM (SELECT {tenant_col} AS c, id FROM {source} ORDER BY {ORD}) s WHERE NOT EXISTS (SELECT 1 FROM {PERSISTED_IDS} m WHERE m.uuid = s.id);",
+                    "INSERT INTO {PERSISTED_IDS} (company_id, source, uuid, id) SELECT s.c, {table_name}, s.id, {next} FROM (SELECT {tenant_col} AS c, id FROM {source} ORDER BY {ORD}) s WHERE NOT EXISTS (SELECT 1 FROM {PERSISTED_IDS} m WHERE m.company_id = s.c AND m.uuid = s.id);",
+                    table_name = sql_literal(def.qualified)?,
                     next = next_id(t)?,
                 ));
             }
@@ -498,16 +508,19 @@ pub fn delta_statements(
             )?);
         } else {
             let tenant_id = format!(
-                "(SELECT k.id FROM {PERSISTED_IDS} k WHERE k.uuid = r.{tenant_col} AND k.company_id = r.{tenant_col})"
+                "(SELECT k.id FROM {PERSISTED_IDS} k WHERE k.company_id = r.{tenant_col} AND k.uuid = r.{tenant_col} AND k.source = {companies})",
+                companies = sql_literal(Table::Companies.def().qualified)?
             );
             after.push(format!(
-                "DELETE FROM {into} USING {source} r, {PERSISTED_IDS} m WHERE m.uuid = r.id AND m.company_id = r.{tenant_col} AND {into}.{id} = m.id AND {into}.{tenant} = {tenant_id};",
+                "DELETE FROM {into} USING {source} r, {PERSISTED_IDS} m WHERE m.company_id = r.{tenant_col} AND m.uuid = r.id AND m.source = {table_name} AND {into}.{id} = m.id AND {into}.{tenant} = {tenant_id};",
+                table_name = sql_literal(def.qualified)?,
                 into = qualified(&t.into)?,
                 id = sql_ident(&t.id)?,
                 tenant = sql_ident(&mapping.tenant.column)?,
             ));
             after.push(format!(
-                "DELETE FROM {PERSISTED_IDS} m USING {source} r WHERE m.uuid = r.id AND m.company_id = r.{tenant_col};"
+                "DELETE FROM {PERSISTED_IDS} m USING {source} r WHERE m.company_id = r.{tenant_col} AND m.uuid = r.id AND m.source = {table_name};",
+                table_name = sql_literal(def.qualified)?
             ));
         }
     }
@@ -601,5 +614,50 @@ mod tests {
         let reference = crate::target::builtin("reference").unwrap();
         let plan = plan(&reference, NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()).unwrap();
         assert_eq!(plan, Plan::default());
+    }
+}
+
+#[cfg(test)]
+mod delta_tests {
+    use super::*;
+
+    fn laravel() -> Mapping {
+        crate::target::builtin("laravel").expect("laravel parses")
+    }
+
+    #[test]
+    fn a_delta_resolves_pointers_only_within_the_pointed_tables_of_the_company() {
+        // Regression: a lookup by uuid and company alone let a forged delta
+        // point a row at another table's id (another team's row there).
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 15).unwrap();
+        let (_, after) = delta_statements(
+            &laravel(),
+            true,
+            Table::InvoiceLines,
+            "pg_temp.delta_upsert__sales__invoice_lines",
+            as_of,
+        )
+        .unwrap();
+        let upsert = after
+            .iter()
+            .find(|s| s.starts_with("INSERT INTO document_lines"))
+            .unwrap();
+        assert!(upsert.contains(".source IN ('sales.invoices')"), "{upsert}");
+        assert!(
+            upsert.contains(".source IN ('catalog.products')"),
+            "{upsert}"
+        );
+        let allocate = &after[0];
+        assert!(
+            allocate.contains("WHERE m.company_id = s.c AND m.uuid = s.id"),
+            "{allocate}"
+        );
+    }
+
+    #[test]
+    fn tables_a_delta_cannot_address_are_refused() {
+        let laravel = laravel();
+        assert!(delta_refusal(&laravel, Table::RolePermissions).is_some());
+        assert!(delta_refusal(&laravel, Table::Invoices).is_none());
     }
 }
