@@ -306,37 +306,15 @@ fn insert_from(
         q.push(column, expr)?;
     }
     let conflict = if is_tenant {
-        let updates: Result<Vec<String>, NulByte> = q
-            .columns
-            .iter()
-            .skip(1)
-            .map(|c| Ok(format!("{c} = EXCLUDED.{c}")))
-            .collect();
         // Only the row of this tenant, found by its key, is updated: an id
         // the sequence hands out that another tenant already holds (a seeder
         // that wrote explicit ids) leaves that row alone and the insert
         // affects no row, which the loader refuses.
         let key = sql_ident(&mapping.tenant.key)?;
-        format!(
-            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.{key}::text = EXCLUDED.{key}::text",
-            sql_ident(&t.id)?,
-            updates?.join(", "),
-            qualified(&t.into)?,
-        )
+        on_conflict_update(t, &q.columns, &format!("{key}::text"))?
     } else if ids == IdSource::Persisted {
-        let updates: Result<Vec<String>, NulByte> = q
-            .columns
-            .iter()
-            .skip(1)
-            .map(|c| Ok(format!("{c} = EXCLUDED.{c}")))
-            .collect();
-        let tenant = sql_ident(&mapping.tenant.column)?;
-        format!(
-            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}.{tenant} = EXCLUDED.{tenant}",
-            sql_ident(&t.id)?,
-            updates?.join(", "),
-            qualified(&t.into)?,
-        )
+        // A delta updates a row of this tenant only.
+        on_conflict_update(t, &q.columns, &sql_ident(&mapping.tenant.column)?)?
     } else {
         String::new()
     };
@@ -346,6 +324,22 @@ fn insert_from(
         into = qualified(&t.into)?,
         columns = q.columns.join(", "),
         exprs = q.exprs.join(", "),
+    ))
+}
+
+/// ` ON CONFLICT (id) DO UPDATE SET …` of every column but the id, for the
+/// existing row only when its `guard` expression equals the new row's.
+fn on_conflict_update(t: &TableMap, columns: &[String], guard: &str) -> Result<String, NulByte> {
+    let updates: Vec<String> = columns
+        .iter()
+        .skip(1)
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    Ok(format!(
+        " ON CONFLICT ({}) DO UPDATE SET {} WHERE {into}.{guard} = EXCLUDED.{guard}",
+        sql_ident(&t.id)?,
+        updates.join(", "),
+        into = qualified(&t.into)?,
     ))
 }
 
