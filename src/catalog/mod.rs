@@ -102,6 +102,13 @@ impl Table {
     pub fn def(self) -> &'static TableDef {
         &TABLES[self.index()]
     }
+
+    /// The dumped table with this qualified name.
+    pub fn by_name(qualified: &str) -> Option<Table> {
+        Table::ALL
+            .into_iter()
+            .find(|t| t.def().qualified == qualified)
+    }
 }
 
 /// A column's type as PostgreSQL spells it (`format_type`), which is also

@@ -394,10 +394,7 @@ pub fn diff_dumps_for(
 
 /// The catalog table of a section of a reference-shaped dump.
 fn section_table(section: &Section<'_>) -> Result<crate::catalog::Table, RenderError> {
-    crate::catalog::Table::ALL
-        .iter()
-        .copied()
-        .find(|t| t.def().qualified == section.table)
+    crate::catalog::Table::by_name(&section.table)
         .ok_or_else(|| malformed(format!("{} is not a demoforge table", section.table)))
 }
 
@@ -412,10 +409,7 @@ pub fn section_statements(
     let Some(m) = mapped else {
         return Ok(statements(op, table, columns));
     };
-    let t = crate::catalog::Table::ALL
-        .iter()
-        .copied()
-        .find(|t| t.def().qualified == table)
+    let t = crate::catalog::Table::by_name(table)
         .ok_or_else(|| malformed(format!("{table} is not a demoforge table")))?;
     // Refused here too, not only when a delta is written: a forged delta
     // must not reach a table whose rows a delta cannot address.

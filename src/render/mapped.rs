@@ -239,13 +239,13 @@ impl Insert<'_> {
         }
         let mut ids = Vec::new();
         for parent in table.def().pointed_tables(column) {
-            let Some(parent) = Table::ALL.iter().find(|t| t.def().qualified == parent) else {
+            let Some(parent) = Table::by_name(parent) else {
                 continue;
             };
             let alias = format!("i{}", self.joins.len());
             self.joins.push(format!(
                 "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
-                map = temp(&id_map(*parent))?
+                map = temp(&id_map(parent))?
             ));
             ids.push(format!("{alias}.id"));
         }

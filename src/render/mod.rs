@@ -92,11 +92,7 @@ pub fn compile(
     let row_counts: Vec<(&'static str, u64)> = body
         .row_counts()
         .into_iter()
-        .filter(|(name, _)| {
-            crate::catalog::Table::ALL
-                .iter()
-                .any(|t| t.def().qualified == *name && mapping.maps(*t))
-        })
+        .filter(|(name, _)| crate::catalog::Table::by_name(name).is_some_and(|t| mapping.maps(t)))
         .collect();
     let books = body.books.clone();
     let dir = output_folder(scenario, templates);

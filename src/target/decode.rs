@@ -309,7 +309,7 @@ fn source_table(
     known: &[&str],
 ) -> Option<Table> {
     let name = key.as_str();
-    if let Some(&table) = Table::ALL.iter().find(|t| t.def().qualified == name) {
+    if let Some(table) = Table::by_name(name) {
         return Some(table);
     }
     let label = match did_you_mean(name, known) {
@@ -807,10 +807,10 @@ fn check_pointer(
         return;
     }
     for parent in def.pointed_tables(column) {
-        let Some(table) = catalog::TABLES.iter().position(|t| t.qualified == parent) else {
+        let Some(table) = Table::by_name(parent) else {
             continue;
         };
-        if !mapping.maps(Table::ALL[table]) {
+        if !mapping.maps(table) {
             d.report(
                 Kind::DanglingReference,
                 span,

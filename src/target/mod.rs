@@ -255,14 +255,7 @@ pub fn parse(name: &str, text: &str) -> Result<Mapping, MappingErrors> {
             mapping.source = std::sync::Arc::new((name.to_owned(), text.to_owned()));
             Ok(mapping)
         }
-        _ => {
-            let shown = problems.fit_for_display(text);
-            Err(MappingErrors {
-                name: name.to_owned(),
-                source_code: NamedSource::new(name, shown),
-                problems: problems.0,
-            })
-        }
+        _ => Err(errors_for(name, text, problems)),
     }
 }
 
@@ -274,14 +267,19 @@ pub fn builtin(name: &str) -> Option<Mapping> {
 
 impl Mapping {
     /// Every problem of `problems` as one report on this mapping's file.
-    pub fn errors(&self, mut problems: crate::spec::Problems) -> MappingErrors {
+    pub fn errors(&self, problems: crate::spec::Problems) -> MappingErrors {
         let (name, text) = &*self.source;
-        let shown = problems.fit_for_display(text);
-        MappingErrors {
-            name: name.clone(),
-            source_code: NamedSource::new(name, shown),
-            problems: problems.0,
-        }
+        errors_for(name, text, problems)
+    }
+}
+
+/// The report of `problems` in the mapping file `name` holding `text`.
+fn errors_for(name: &str, text: &str, mut problems: crate::spec::Problems) -> MappingErrors {
+    let shown = problems.fit_for_display(text);
+    MappingErrors {
+        name: name.to_owned(),
+        source_code: NamedSource::new(name, shown),
+        problems: problems.0,
     }
 }
 
