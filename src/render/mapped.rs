@@ -21,9 +21,78 @@
 use chrono::NaiveDate;
 
 use super::copy_text::NulByte;
+use super::mysql_text::{mysql_ident, mysql_literal};
 use super::sql_text::{sql_ident, sql_literal};
 use crate::catalog::{Table, Type};
-use crate::target::{Const, DateSource, Ids, Mapping, MoneyAs, Name, TableMap, Value};
+use crate::target::{Const, DateSource, Dialect, Ids, Mapping, MoneyAs, Name, TableMap, Value};
+
+/// The quoting and the few constructs that differ between the dialects;
+/// every name and constant of the mapping reaches SQL through `ident` or
+/// `literal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sql(Dialect);
+
+impl Sql {
+    fn of(mapping: &Mapping) -> Sql {
+        Sql(mapping.dialect)
+    }
+
+    fn mysql(self) -> bool {
+        self.0 == Dialect::Mysql
+    }
+
+    fn ident(self, name: &str) -> Result<String, NulByte> {
+        match self.0 {
+            Dialect::Postgres => sql_ident(name),
+            Dialect::Mysql => mysql_ident(name),
+        }
+    }
+
+    fn literal(self, value: &str) -> Result<String, NulByte> {
+        match self.0 {
+            Dialect::Postgres => sql_literal(value),
+            Dialect::Mysql => mysql_literal(value),
+        }
+    }
+
+    /// A session's temporary table: `pg_temp.name`, or the bare name in
+    /// MySQL (a temporary table hides a base table of the same name).
+    fn temp(self, name: &str) -> Result<String, NulByte> {
+        match self.0 {
+            Dialect::Postgres => Ok(format!("pg_temp.{}", sql_ident(name)?)),
+            Dialect::Mysql => mysql_ident(name),
+        }
+    }
+
+    fn qualified(self, name: &Name) -> Result<String, NulByte> {
+        Ok(match &name.schema {
+            Some(schema) => format!("{}.{}", self.ident(schema)?, self.ident(&name.name)?),
+            None => self.ident(&name.name)?,
+        })
+    }
+
+    /// A staging column's type.
+    fn column_type(self, ty: Type) -> String {
+        if !self.mysql() {
+            return ty.sql();
+        }
+        match ty {
+            Type::Uuid => UUID_MYSQL.to_owned(),
+            Type::Text | Type::TextArray => "text".to_owned(),
+            Type::Char(n) => format!("char({n})"),
+            Type::Date => "date".to_owned(),
+            Type::SmallInt => "smallint".to_owned(),
+            Type::Integer => "int".to_owned(),
+            Type::Boolean => "tinyint(1)".to_owned(),
+            Type::Money => "decimal(18,2)".to_owned(),
+            Type::Numeric(p, s) => format!("decimal({p},{s})"),
+            Type::Timestamptz => "datetime(6)".to_owned(),
+        }
+    }
+}
+
+/// A uuid in MySQL's temporary tables: compared byte by byte.
+const UUID_MYSQL: &str = "char(36) CHARACTER SET ascii COLLATE ascii_bin";
 
 /// The temporary table mapping a staged table's uuids to their allocated
 /// ids: one per table, so that each join hashes only the rows it can match.
@@ -73,6 +142,7 @@ fn staging_name(table: Table) -> String {
 
 /// Compiles the mapping for a dump as of `as_of`.
 pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
+    let sql = Sql::of(mapping);
     let mut plan = Plan::default();
     let staged: Vec<Table> = Table::ALL
         .iter()
@@ -82,17 +152,11 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
     if staged.is_empty() {
         return Ok(plan);
     }
-    // `{timestamp}` values are timestamptz in the mapping's zone; a
-    // `timestamp without time zone` or `date` column stores them in the
-    // session's zone, which is therefore the mapping's.
-    plan.prepare.push(format!(
-        "SET TimeZone = {};",
-        sql_literal(&mapping.time_zone)?
-    ));
+    plan.prepare.push(set_time_zone(mapping)?);
     let mut drops = Vec::new();
     for &table in &staged {
-        plan.prepare.push(create_staging(table)?);
-        drops.push(temp(&staging_name(table))?);
+        plan.prepare.push(create_staging(sql, table)?);
+        drops.push(sql.temp(&staging_name(table))?);
     }
     let allocated: Vec<Table> = staged
         .iter()
@@ -100,49 +164,80 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
         .filter(|t| mapping.ids == Ids::Integer && t.def().column("id").is_some())
         .collect();
     for &table in &allocated {
-        plan.prepare.push(format!(
-            "CREATE TEMPORARY TABLE {} (uuid uuid PRIMARY KEY, id bigint NOT NULL, company_id uuid NOT NULL);",
-            temp(&id_map(table))?
-        ));
-        drops.push(temp(&id_map(table))?);
+        plan.prepare.push(create_id_map(sql, table)?);
+        drops.push(sql.temp(&id_map(table))?);
     }
-    for &table in &allocated {
-        if let Some(first) = mapping.of(table).next() {
-            plan.finish.push(allocate(mapping, first)?);
+    if sql.mysql() {
+        plan.finish.extend(allocate_mysql(mapping, &allocated)?);
+    } else {
+        for &table in &allocated {
+            if let Some(first) = mapping.of(table).next() {
+                plan.finish.push(allocate(mapping, first)?);
+            }
         }
     }
     for t in mapping.tables.iter().filter(|t| staged.contains(&t.source)) {
         plan.finish.push(insert(mapping, t, as_of)?);
     }
-    plan.cleanup
-        .push(format!("DROP TABLE {};", drops.join(", ")));
+    plan.cleanup.push(match sql.mysql() {
+        true => format!("DROP TEMPORARY TABLE {};", drops.join(", ")),
+        false => format!("DROP TABLE {};", drops.join(", ")),
+    });
     Ok(plan)
 }
 
-/// `pg_temp.name`.
-fn temp(name: &str) -> Result<String, NulByte> {
-    Ok(format!("pg_temp.{}", sql_ident(name)?))
-}
-
-/// A target table's name, schema-qualified when the mapping says so.
-pub fn qualified(name: &Name) -> Result<String, NulByte> {
-    Ok(match &name.schema {
-        Some(schema) => format!("{}.{}", sql_ident(schema)?, sql_ident(&name.name)?),
-        None => sql_ident(&name.name)?,
+/// `{timestamp}` values are in the mapping's zone; a `timestamp without
+/// time zone` or `date` column (PostgreSQL), or any `timestamp`/`datetime`
+/// (MySQL, which converts from the session's zone), stores them in the
+/// session's zone, which is therefore the mapping's. MySQL knows zone names
+/// only when its zone tables are loaded, so UTC is written as an offset.
+fn set_time_zone(mapping: &Mapping) -> Result<String, NulByte> {
+    let zone = &mapping.time_zone;
+    Ok(match mapping.dialect {
+        Dialect::Postgres => format!("SET TimeZone = {};", sql_literal(zone)?),
+        Dialect::Mysql if zone.eq_ignore_ascii_case("UTC") => {
+            "SET time_zone = '+00:00';".to_owned()
+        }
+        Dialect::Mysql => format!("SET time_zone = {};", mysql_literal(zone)?),
     })
 }
 
-fn create_staging(table: Table) -> Result<String, NulByte> {
+/// A target table's name, schema-qualified when the mapping says so, in
+/// PostgreSQL.
+pub fn qualified(name: &Name) -> Result<String, NulByte> {
+    Sql(Dialect::Postgres).qualified(name)
+}
+
+fn create_staging(sql: Sql, table: Table) -> Result<String, NulByte> {
     let def = table.def();
-    let mut columns = vec![format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY")];
+    let mut columns = vec![match sql.mysql() {
+        true => format!("{} bigint NOT NULL AUTO_INCREMENT PRIMARY KEY", sql.ident(ORD)?),
+        false => format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY"),
+    }];
     for c in def.dump_columns() {
-        columns.push(format!("{} {}", sql_ident(c.name)?, c.ty.sql()));
+        columns.push(format!("{} {}", sql.ident(c.name)?, sql.column_type(c.ty)));
     }
+    let charset = match sql.mysql() {
+        true => " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        false => "",
+    };
     Ok(format!(
-        "CREATE TEMPORARY TABLE {} ({});",
-        temp(&staging_name(table))?,
+        "CREATE TEMPORARY TABLE {} ({}){charset};",
+        sql.temp(&staging_name(table))?,
         columns.join(", ")
     ))
+}
+
+fn create_id_map(sql: Sql, table: Table) -> Result<String, NulByte> {
+    let map = sql.temp(&id_map(table))?;
+    Ok(match sql.mysql() {
+        true => format!(
+            "CREATE TEMPORARY TABLE {map} (`uuid` {UUID_MYSQL} NOT NULL PRIMARY KEY, `id` bigint unsigned NOT NULL, `company_id` {UUID_MYSQL} NOT NULL);"
+        ),
+        false => format!(
+            "CREATE TEMPORARY TABLE {map} (uuid uuid PRIMARY KEY, id bigint NOT NULL, company_id uuid NOT NULL);"
+        ),
+    })
 }
 
 /// `nextval` of the target's id sequence: the literal names the table the
@@ -160,31 +255,93 @@ fn next_id(t: &TableMap) -> Result<String, NulByte> {
 /// One id per staged row, from the target table's sequence, in COPY order.
 /// The tenant keeps the id it already has, found by its key column.
 fn allocate(mapping: &Mapping, t: &TableMap) -> Result<String, NulByte> {
-    let source = temp(&staging_name(t.source))?;
-    let id = if t.source == Table::Companies {
-        format!(
-            "coalesce((SELECT k.{id} FROM {tenant} k WHERE k.{key}::text = s.id::text), {next})",
-            id = sql_ident(&t.id)?,
-            tenant = qualified(&t.into)?,
-            key = sql_ident(&mapping.tenant.key)?,
-            next = next_id(t)?,
-        )
-    } else {
-        next_id(t)?
+    let sql = Sql::of(mapping);
+    let source = sql.temp(&staging_name(t.source))?;
+    let id = match t.source == Table::Companies {
+        true => tenant_id_or(mapping, t, &next_id(t)?)?,
+        false => next_id(t)?,
     };
     // The row's company is kept beside its id, so that the tenant's map can
     // be kept (`persist_ids`) without joining the staged rows again.
     Ok(format!(
         "INSERT INTO {map} (uuid, id, company_id) SELECT s.id, {id}, s.c FROM (SELECT id, {tenant} AS c FROM {source} ORDER BY {ORD}) s;",
-        map = temp(&id_map(t.source))?,
+        map = sql.temp(&id_map(t.source))?,
         tenant = sql_ident(t.source.def().tenant_column)?,
     ))
+}
+
+/// The id of the tenant's row if it has one (found by its key), else `new`.
+fn tenant_id_or(mapping: &Mapping, t: &TableMap, new: &str) -> Result<String, NulByte> {
+    let sql = Sql::of(mapping);
+    let cast = match sql.mysql() {
+        true => "",
+        false => "::text",
+    };
+    Ok(format!(
+        "coalesce((SELECT k.{id} FROM {tenant} k WHERE k.{key}{cast} = s.{sid}{cast}), {new})",
+        id = sql.ident(&t.id)?,
+        tenant = sql.qualified(&t.into)?,
+        key = sql.ident(&mapping.tenant.key)?,
+        sid = sql.ident("id")?,
+    ))
+}
+
+/// MySQL has no sequence to draw from inside a transaction: the ids of a
+/// target table are taken above both its largest id and its AUTO_INCREMENT
+/// counter, after locking the tail of its primary key (`FOR UPDATE` on the
+/// last row takes the gap after it, so no other session inserts there
+/// until the load commits). Writing them moves InnoDB's counter past them,
+/// so the application's next rows never collide. The sources that go into
+/// one table (invoices and bills into `documents`) take consecutive ranges.
+fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>, NulByte> {
+    let sql = Sql::of(mapping);
+    let mut statements = Vec::new();
+    let mut done: Vec<&Name> = Vec::new();
+    for &table in allocated {
+        let Some(first) = mapping.of(table).next() else {
+            continue;
+        };
+        let into = &first.into;
+        if !done.contains(&into) {
+            done.push(into);
+            let id = sql.ident(&first.id)?;
+            let schema = match &into.schema {
+                Some(schema) => sql.literal(schema)?,
+                None => "DATABASE()".to_owned(),
+            };
+            statements.push("SET @df_max = 0;".to_owned());
+            statements.push(format!(
+                "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
+                table = sql.qualified(into)?,
+            ));
+            statements.push(format!(
+                "SET @df_next = GREATEST(@df_max, COALESCE((SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}), 1) - 1);",
+                name = sql.literal(&into.name)?,
+            ));
+        }
+        let new = format!("@df_next + ROW_NUMBER() OVER (ORDER BY s.{})", sql.ident(ORD)?);
+        let id = match table == Table::Companies {
+            true => tenant_id_or(mapping, first, &new)?,
+            false => new,
+        };
+        let map = sql.temp(&id_map(table))?;
+        statements.push(format!(
+            "INSERT INTO {map} (`uuid`, `id`, `company_id`) SELECT s.`id`, {id}, s.{tenant} FROM {source} s;",
+            tenant = sql.ident(table.def().tenant_column)?,
+            source = sql.temp(&staging_name(table))?,
+        ));
+        statements.push(format!(
+            "SELECT GREATEST(@df_next, COALESCE(MAX(`id`), 0)) INTO @df_next FROM {map};"
+        ));
+    }
+    Ok(statements)
 }
 
 /// Builds one `INSERT … SELECT`: target columns, expressions and the joins
 /// that turn uuids into ids.
 struct Insert<'m> {
     mapping: &'m Mapping,
+    sql: Sql,
     ids: IdSource,
     columns: Vec<String>,
     exprs: Vec<String>,
@@ -203,10 +360,20 @@ enum IdSource {
 
 /// The persisted uuid→id map of mapped tenants (`db::bookkeeping`).
 pub const PERSISTED_IDS: &str = "demoforge.ids";
+/// The same in MySQL, where a schema is a database of its own: a table of
+/// the application's database.
+pub const PERSISTED_IDS_MYSQL: &str = "demoforge_ids";
+
+fn persisted_ids(sql: Sql) -> &'static str {
+    match sql.mysql() {
+        true => PERSISTED_IDS_MYSQL,
+        false => PERSISTED_IDS,
+    }
+}
 
 impl Insert<'_> {
     fn push(&mut self, column: &str, expr: String) -> Result<(), NulByte> {
-        self.columns.push(sql_ident(column)?);
+        self.columns.push(self.sql.ident(column)?);
         self.exprs.push(expr);
         Ok(())
     }
@@ -215,7 +382,8 @@ impl Insert<'_> {
     /// names (looked up in the id map of each table it can point into), or
     /// the uuid itself.
     fn pointer(&mut self, table: Table, column: &str) -> Result<String, NulByte> {
-        let source = format!("s.{}", sql_ident(column)?);
+        let sql = self.sql;
+        let source = format!("s.{}", sql.ident(column)?);
         if self.mapping.ids == Ids::Uuid {
             return Ok(source);
         }
@@ -224,16 +392,17 @@ impl Insert<'_> {
             // column can point into: a uuid of another table (whose integer
             // id may be another tenant's row there) resolves to nothing.
             let alias = format!("i{}", self.joins.len());
-            let tenant = sql_ident(table.def().tenant_column)?;
+            let tenant = sql.ident(table.def().tenant_column)?;
             let tables: Result<Vec<String>, NulByte> = table
                 .def()
                 .pointed_tables(column)
                 .into_iter()
-                .map(sql_literal)
+                .map(|t| sql.literal(t))
                 .collect();
             self.joins.push(format!(
-                "LEFT JOIN {PERSISTED_IDS} {alias} ON {alias}.company_id = s.{tenant} AND {alias}.uuid = {source} AND {alias}.source IN ({})",
-                tables?.join(", ")
+                "LEFT JOIN {ids} {alias} ON {alias}.company_id = s.{tenant} AND {alias}.uuid = {source} AND {alias}.source IN ({})",
+                tables?.join(", "),
+                ids = persisted_ids(sql),
             ));
             return Ok(format!("{alias}.id"));
         }
@@ -245,7 +414,7 @@ impl Insert<'_> {
             let alias = format!("i{}", self.joins.len());
             self.joins.push(format!(
                 "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
-                map = temp(&id_map(parent))?
+                map = sql.temp(&id_map(parent))?
             ));
             ids.push(format!("{alias}.id"));
         }
@@ -262,7 +431,7 @@ fn insert(mapping: &Mapping, t: &TableMap, as_of: NaiveDate) -> Result<String, N
         mapping,
         t,
         as_of,
-        &temp(&staging_name(t.source))?,
+        &Sql::of(mapping).temp(&staging_name(t.source))?,
         IdSource::Staged,
     )
 }
@@ -278,8 +447,10 @@ fn insert_from(
     ids: IdSource,
 ) -> Result<String, NulByte> {
     let def = t.source.def();
+    let sql = Sql::of(mapping);
     let mut q = Insert {
         mapping,
+        sql,
         ids,
         columns: Vec::new(),
         exprs: Vec::new(),
@@ -305,7 +476,9 @@ fn insert_from(
         let expr = expression(&mut q, t.source, value, as_of)?;
         q.push(column, expr)?;
     }
-    let conflict = if is_tenant {
+    let conflict = if is_tenant && sql.mysql() {
+        on_duplicate_key_update(mapping, t, &q.columns)?
+    } else if is_tenant {
         // Only the row of this tenant, found by its key, is updated: an id
         // the sequence hands out that another tenant already holds (a seeder
         // that wrote explicit ids) leaves that row alone and the insert
@@ -320,10 +493,11 @@ fn insert_from(
     };
     let joins: String = q.joins.iter().map(|j| format!(" {j}")).collect();
     Ok(format!(
-        "INSERT INTO {into} ({columns}) SELECT {exprs} FROM {source} s{joins} ORDER BY s.{ORD}{conflict};",
-        into = qualified(&t.into)?,
+        "INSERT INTO {into} ({columns}) SELECT {exprs} FROM {source} s{joins} ORDER BY s.{ord}{conflict};",
+        into = sql.qualified(&t.into)?,
         columns = q.columns.join(", "),
         exprs = q.exprs.join(", "),
+        ord = sql.ident(ORD)?,
     ))
 }
 
@@ -343,6 +517,28 @@ fn on_conflict_update(t: &TableMap, columns: &[String], guard: &str) -> Result<S
     ))
 }
 
+/// MySQL's upsert of the tenant row: `ON DUPLICATE KEY` fires on any unique
+/// key, so each column is only updated when the row in conflict is this
+/// tenant's (same key); another team that shares a unique value is left as
+/// it was, and the loader refuses the load when the tenant's row is not the
+/// one its id map names.
+fn on_duplicate_key_update(
+    mapping: &Mapping,
+    t: &TableMap,
+    columns: &[String],
+) -> Result<String, NulByte> {
+    let sql = Sql::of(mapping);
+    let into = sql.qualified(&t.into)?;
+    let key = sql.ident(&mapping.tenant.key)?;
+    let id = sql.ident(&t.id)?;
+    let updates: Vec<String> = columns
+        .iter()
+        .filter(|c| **c != key && **c != id)
+        .map(|c| format!("{c} = IF({into}.{key} = VALUES({key}), VALUES({c}), {into}.{c})"))
+        .collect();
+    Ok(format!(" ON DUPLICATE KEY UPDATE {}", updates.join(", ")))
+}
+
 fn expression(
     q: &mut Insert<'_>,
     table: Table,
@@ -350,88 +546,104 @@ fn expression(
     as_of: NaiveDate,
 ) -> Result<String, NulByte> {
     let def = table.def();
+    let sql = q.sql;
     Ok(match value {
         Value::Column { name, money } => {
             let ty = def.column(name).map(|c| c.ty);
             match ty {
                 Some(Type::Uuid) => q.pointer(table, name)?,
                 Some(Type::Money) => money_expr(
-                    &format!("s.{}", sql_ident(name)?),
+                    sql,
+                    &format!("s.{}", sql.ident(name)?),
                     money.unwrap_or(q.mapping.money),
                 ),
-                _ => format!("s.{}", sql_ident(name)?),
+                _ => format!("s.{}", sql.ident(name)?),
             }
         }
-        Value::Const(c) => constant(c)?,
+        Value::Const(c) => constant(sql, c)?,
         Value::Timestamp { date, hour, minute } => {
             let date = match date {
-                DateSource::Column(name) => format!("s.{}", sql_ident(name)?),
-                DateSource::AsOf => format!("DATE {}", sql_literal(&as_of.to_string())?),
+                DateSource::Column(name) => format!("s.{}", sql.ident(name)?),
+                DateSource::AsOf => format!("DATE {}", sql.literal(&as_of.to_string())?),
             };
-            format!(
-                "(({date} + TIME '{hour:02}:{minute:02}') AT TIME ZONE {})",
-                sql_literal(&q.mapping.time_zone)?
-            )
+            match sql.mysql() {
+                // A datetime in the session's zone, which the dump set to
+                // the mapping's.
+                true => format!("TIMESTAMP({date}, '{hour:02}:{minute:02}:00')"),
+                false => format!(
+                    "(({date} + TIME '{hour:02}:{minute:02}') AT TIME ZONE {})",
+                    sql_literal(&q.mapping.time_zone)?
+                ),
+            }
         }
         Value::Map { column, values } => {
             let mut arms = Vec::new();
             for (from, to) in values {
                 arms.push(format!(
                     "WHEN {} THEN {}",
-                    sql_literal(from)?,
-                    constant(to)?
+                    sql.literal(from)?,
+                    constant(sql, to)?
                 ));
             }
+            let cast = match sql.mysql() {
+                true => "",
+                false => "::text",
+            };
             format!(
-                "(CASE s.{}::text {} END)",
-                sql_ident(column)?,
+                "(CASE s.{}{cast} {} END)",
+                sql.ident(column)?,
                 arms.join(" ")
             )
         }
         Value::Signed { debit, credit } => money_expr(
-            &format!("(s.{} - s.{})", sql_ident(debit)?, sql_ident(credit)?),
+            sql,
+            &format!("(s.{} - s.{})", sql.ident(debit)?, sql.ident(credit)?),
             q.mapping.money,
         ),
     })
 }
 
-fn money_expr(value: &str, money: MoneyAs) -> String {
-    match money {
-        MoneyAs::Decimal => value.to_owned(),
-        MoneyAs::Cents => format!("({value} * 100)::bigint"),
+fn money_expr(sql: Sql, value: &str, money: MoneyAs) -> String {
+    match (money, sql.mysql()) {
+        (MoneyAs::Decimal, _) => value.to_owned(),
+        (MoneyAs::Cents, false) => format!("({value} * 100)::bigint"),
+        (MoneyAs::Cents, true) => format!("CAST({value} * 100 AS SIGNED)"),
     }
 }
 
-fn constant(c: &Const) -> Result<String, NulByte> {
+fn constant(sql: Sql, c: &Const) -> Result<String, NulByte> {
     Ok(match c {
         Const::Null => "NULL".to_owned(),
         Const::Bool(true) => "TRUE".to_owned(),
         Const::Bool(false) => "FALSE".to_owned(),
         Const::Int(n) => n.to_string(),
-        Const::Text(text) => sql_literal(text)?,
+        Const::Text(text) => sql.literal(text)?,
     })
 }
 
 /// After a load or reset: the tenant's uuid→id map, kept in
-/// `demoforge.ids` so that a later delta can find the rows it changes.
-/// Run by the loader, not part of the dump (a `psql` load keeps no map, and
-/// a delta then refuses the tenant).
+/// `demoforge.ids` (`demoforge_ids` in MySQL) so that a later delta can
+/// find the rows it changes. Run by the loader, not part of the dump (a
+/// `psql` or `mariadb` load keeps no map, and a delta then refuses the
+/// tenant).
 pub fn persist_ids(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
     if mapping.ids != Ids::Integer {
         return Ok(Vec::new());
     }
-    let companies = temp(&staging_name(Table::Companies))?;
+    let sql = Sql::of(mapping);
+    let ids = persisted_ids(sql);
+    let companies = sql.temp(&staging_name(Table::Companies))?;
     let mut statements = vec![format!(
-        "DELETE FROM {PERSISTED_IDS} WHERE company_id IN (SELECT id FROM {companies})"
+        "DELETE FROM {ids} WHERE company_id IN (SELECT id FROM {companies})"
     )];
     for &table in Table::ALL.iter().filter(|&&t| is_staged(mapping, t)) {
         if table.def().column("id").is_none() {
             continue;
         }
         statements.push(format!(
-            "INSERT INTO {PERSISTED_IDS} (company_id, source, uuid, id) SELECT company_id, {source}, uuid, id FROM {map}",
-            source = sql_literal(table.def().qualified)?,
-            map = temp(&id_map(table))?,
+            "INSERT INTO {ids} (company_id, source, uuid, id) SELECT company_id, {source}, uuid, id FROM {map}",
+            source = sql.literal(table.def().qualified)?,
+            map = sql.temp(&id_map(table))?,
         ));
     }
     Ok(statements)
@@ -522,27 +734,35 @@ pub fn delta_statements(
     Ok((before, after))
 }
 
-/// The tenant's id, found by its key: `$1` is the company's uuid as text.
-/// A subquery rather than a parameter, so that the comparison has the tenant
-/// column's own type (bigint or uuid) and its index is used.
+/// The tenant's id, found by its key: the parameter (`$1` in PostgreSQL,
+/// `?` in MySQL) is the company's uuid as text. A subquery rather than a
+/// parameter, so that the comparison has the tenant column's own type
+/// (bigint or uuid) and its index is used.
 pub fn tenant_id_query(mapping: &Mapping) -> Result<String, NulByte> {
+    let sql = Sql::of(mapping);
     let tenant = mapping.of(Table::Companies).next();
     let id = tenant.map_or("id", |t| t.id.as_str());
+    let (cast, param) = match sql.mysql() {
+        true => ("", "?"),
+        false => ("::text", "$1"),
+    };
     Ok(format!(
-        "(SELECT k.{id} FROM {table} k WHERE k.{key}::text = $1)",
-        id = sql_ident(id)?,
-        table = qualified(&mapping.tenant.table)?,
-        key = sql_ident(&mapping.tenant.key)?,
+        "(SELECT k.{id} FROM {table} k WHERE k.{key}{cast} = {param})",
+        id = sql.ident(id)?,
+        table = sql.qualified(&mapping.tenant.table)?,
+        key = sql.ident(&mapping.tenant.key)?,
     ))
 }
 
 /// What a load or reset deletes before it inserts, children first: the
 /// users' Sanctum tokens, then every mapped target table but the tenant's,
-/// scoped by the tenant column to the tenant whose key is `$1`. The tenant's
-/// own row is updated in place by the insert, so its id survives.
+/// scoped by the tenant column to the tenant whose key is the parameter.
+/// The tenant's own row is updated in place by the insert, so its id
+/// survives.
 pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
+    let sql = Sql::of(mapping);
     let tenant_id = tenant_id_query(mapping)?;
-    let tenant_column = sql_ident(&mapping.tenant.column)?;
+    let tenant_column = sql.ident(&mapping.tenant.column)?;
     let mut deletes = Vec::new();
     if let Some(credentials) = &mapping.credentials
         && let Some(tokens) = &credentials.tokens
@@ -553,10 +773,10 @@ pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
             .map_or("id".to_owned(), |t| t.id.clone());
         deletes.push(format!(
             "DELETE FROM {tokens} WHERE tokenable_type = {owner} AND tokenable_id IN (SELECT {id} FROM {users} WHERE {tenant_column} = {tenant_id})",
-            tokens = qualified(&tokens.table)?,
-            owner = sql_literal(&tokens.owner_type)?,
-            id = sql_ident(&users_id)?,
-            users = qualified(&credentials.users)?,
+            tokens = sql.qualified(&tokens.table)?,
+            owner = sql.literal(&tokens.owner_type)?,
+            id = sql.ident(&users_id)?,
+            users = sql.qualified(&credentials.users)?,
         ));
     }
     for name in mapping.target_tables().into_iter().rev() {
@@ -565,7 +785,7 @@ pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
         }
         deletes.push(format!(
             "DELETE FROM {} WHERE {tenant_column} = {tenant_id}",
-            qualified(name)?,
+            sql.qualified(name)?,
         ));
     }
     Ok(deletes)

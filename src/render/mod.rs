@@ -19,6 +19,7 @@ pub mod copy_text;
 pub mod delta;
 mod dump;
 pub mod mapped;
+pub mod mysql_text;
 pub mod sql_text;
 mod store;
 mod tables;

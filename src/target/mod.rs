@@ -38,6 +38,8 @@ pub const BUILTIN: [(&str, &str); 2] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Postgres,
+    /// MySQL 8 or MariaDB 10.6+: the dump loads with the stock client.
+    Mysql,
 }
 
 /// How rows are identified in the target.
