@@ -20,6 +20,7 @@
 //! - Only hashes reach the database: bcrypt `$2y$` passwords, and Sanctum
 //!   tokens whose plaintext is `<row id>|<secret>`.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::time::Instant;
 
@@ -37,25 +38,32 @@ use super::test_hook::pause_point;
 use crate::catalog::{Fill, Table};
 use crate::render::mapped::{self, id_map, qualified};
 use crate::render::sql_text::sql_ident;
-use crate::target::{Ids, Mapping};
+use crate::target::{Dialect, Ids, Mapping};
 
 /// One step of a mapped dump, in file order.
-enum Step<'a> {
+pub(super) enum Step<'a> {
     Sql(&'a str),
+    /// A table's rows: a COPY block (PostgreSQL), or the `INSERT` batches of
+    /// one table (MySQL), whose rows are read back into COPY text so that
+    /// both are checked alike.
     Copy {
+        /// The COPY statement, or the batches' `INSERT INTO … VALUES` head.
         statement: &'a str,
-        rows: &'a [u8],
+        /// COPY text, a row per line.
+        rows: Cow<'a, [u8]>,
         /// Set when the block is checked.
         table: Table,
+        /// MySQL: the batches' statements, as the dump has them.
+        inserts: Vec<&'a str>,
     },
 }
 
 /// A checked mapped dump.
-struct MappedDump<'a> {
-    scenario: String,
-    as_of: String,
-    companies: Vec<Uuid>,
-    steps: Vec<Step<'a>>,
+pub(super) struct MappedDump<'a> {
+    pub(super) scenario: String,
+    pub(super) as_of: String,
+    pub(super) companies: Vec<Uuid>,
+    pub(super) steps: Vec<Step<'a>>,
 }
 
 fn malformed(message: impl Into<String>) -> DbError {
@@ -65,8 +73,34 @@ fn malformed(message: impl Into<String>) -> DbError {
     }
 }
 
+/// The rows of one MySQL `INSERT` batch as COPY text, read with the types
+/// of the staging table its head names. A row that is not exactly a tuple
+/// of the table's values, as demoforge writes them, is refused.
+fn mysql_rows(head: &str, rows: &[&str], mapping: &Mapping) -> Result<Vec<u8>, DbError> {
+    let table = Table::ALL
+        .iter()
+        .copied()
+        .filter(|&t| mapped::is_staged(mapping, t))
+        .find(|&t| copy_statement(mapping, t).is_ok_and(|s| s == head))
+        .ok_or_else(|| malformed(format!("unexpected INSERT: {}", shorten(head))))?;
+    let types: Vec<crate::catalog::Type> = table.def().dump_columns().map(|c| c.ty).collect();
+    let mut copy = Vec::new();
+    for row in rows {
+        let line = crate::render::mysql_text::values_to_copy(row, &types).ok_or_else(|| {
+            malformed(format!(
+                "a row of {} is not a row demoforge writes: {}",
+                table.def().qualified,
+                shorten(row)
+            ))
+        })?;
+        copy.extend_from_slice(&line);
+        copy.push(b'\n');
+    }
+    Ok(copy)
+}
+
 /// Splits and checks a mapped dump against what the mapping compiles to.
-fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbError> {
+pub(super) fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbError> {
     let text = std::str::from_utf8(bytes).map_err(|_| malformed("the dump is not UTF-8"))?;
     let mut header = std::collections::BTreeMap::new();
     let mut companies = Vec::new();
@@ -95,7 +129,52 @@ fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbErr
         if body.is_empty() || body == "--" {
             continue;
         }
-        if body.starts_with("COPY ") && body.ends_with(" FROM stdin;") {
+        if mapping.dialect == Dialect::Mysql
+            && body.starts_with("INSERT INTO `df_")
+            && body.ends_with(") VALUES")
+        {
+            let start = offset - line.len();
+            let mut end = None;
+            let mut rows = Vec::new();
+            for row in lines.by_ref() {
+                offset += row.len();
+                let row = row.trim_end_matches('\n');
+                if let Some(last) = row.strip_suffix(';') {
+                    rows.push(last);
+                    end = Some(offset);
+                    break;
+                }
+                rows.push(
+                    row.strip_suffix(',')
+                        .ok_or_else(|| malformed("a row of an INSERT does not end with `,`"))?,
+                );
+            }
+            let end = end.ok_or_else(|| malformed("an INSERT has no `;` terminator"))?;
+            let statement = text[start..end].trim_end_matches('\n');
+            let copy = mysql_rows(body, &rows, mapping)?;
+            match steps.last_mut() {
+                Some(Step::Copy {
+                    statement: head,
+                    rows,
+                    inserts,
+                    ..
+                }) if *head == body => {
+                    rows.to_mut().extend_from_slice(&copy);
+                    inserts.push(statement);
+                }
+                _ => steps.push(Step::Copy {
+                    statement: body,
+                    rows: Cow::Owned(copy),
+                    table: Table::Companies,
+                    inserts: vec![statement],
+                }),
+            }
+            continue;
+        }
+        if mapping.dialect == Dialect::Postgres
+            && body.starts_with("COPY ")
+            && body.ends_with(" FROM stdin;")
+        {
             let rows_start = offset;
             let mut end = None;
             for row in lines.by_ref() {
@@ -109,9 +188,10 @@ fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump<'a>, DbErr
             let end = end.ok_or_else(|| malformed("a COPY block has no `\\.` terminator"))?;
             steps.push(Step::Copy {
                 statement: body,
-                rows: &bytes[rows_start..end],
+                rows: Cow::Borrowed(&bytes[rows_start..end]),
                 // Placeholder: `check_statements` sets the table it fills.
                 table: Table::Companies,
+                inserts: Vec::new(),
             });
             continue;
         }
@@ -162,11 +242,7 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
     let as_of = chrono::NaiveDate::parse_from_str(&dump.as_of, "%Y-%m-%d")
         .map_err(|_| malformed(format!("`{}` is not an as-of date", dump.as_of)))?;
     let plan = mapped::plan(mapping, as_of).map_err(|e| malformed(e.to_string()))?;
-    let mut expected: Vec<String> = [
-        "SET client_encoding = 'UTF8';",
-        "SET standard_conforming_strings = on;",
-        "SET client_min_messages = warning;",
-    ]
+    let mut expected: Vec<String> = set_lines(mapping)
     .iter()
     .map(|s| s.to_string())
     .collect();
@@ -205,6 +281,7 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
             statement,
             rows,
             table,
+            ..
         } = step
         {
             *table = check_copy(statement, rows, mapping, &companies)?;
@@ -224,6 +301,21 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
         return Err(malformed("the dump has no rows for its companies"));
     }
     Ok(())
+}
+
+/// The session settings a dump of the mapping's dialect starts with.
+pub(super) fn set_lines(mapping: &Mapping) -> &'static [&'static str] {
+    match mapping.dialect {
+        Dialect::Postgres => &[
+            "SET client_encoding = 'UTF8';",
+            "SET standard_conforming_strings = on;",
+            "SET client_min_messages = warning;",
+        ],
+        Dialect::Mysql => &[
+            "SET NAMES utf8mb4;",
+            "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES';",
+        ],
+    }
 }
 
 /// The companies block holds each company of the header once, and nothing
@@ -302,12 +394,16 @@ fn check_copy(
     Ok(table)
 }
 
-/// The COPY statement the dump layout writes for a staged table.
+/// The COPY statement the dump layout writes for a staged table, or in
+/// MySQL the head of its `INSERT` batches.
 fn copy_statement(
     mapping: &Mapping,
     table: Table,
 ) -> Result<String, crate::render::copy_text::NulByte> {
     let (schema, name) = mapped::copy_target(mapping, table);
+    if mapping.dialect == Dialect::Mysql {
+        return crate::render::insert_head(table, &name);
+    }
     let columns: Result<Vec<String>, _> = table
         .def()
         .dump_columns()
@@ -639,7 +735,7 @@ fn personas(dump: &MappedDump<'_>) -> Vec<Persona> {
         return Vec::new();
     };
     let Some(rows) = dump.steps.iter().find_map(|s| match s {
-        Step::Copy { table, rows, .. } if *table == Table::Users => Some(*rows),
+        Step::Copy { table, rows, .. } if *table == Table::Users => Some(rows.as_ref()),
         _ => None,
     }) else {
         return Vec::new();

@@ -20,6 +20,7 @@ use super::store::TableStore;
 use super::tables::{columns, encode, qualified_name};
 use super::{RenderError, TemplateError, TemplateSet};
 use crate::model::Scenario;
+use crate::catalog::Type;
 use crate::simulate::{self, CompanyBooks, Row, RowSink, Table};
 
 pub const TEMPLATE: &str = "base-demo.sql.j2";
@@ -41,6 +42,7 @@ pub struct DumpBody {
 /// (see [`Rows::stream`]); the template cannot read them as text.
 pub struct Rows {
     table: usize,
+    format: RowFormat,
     /// `None` when the layout is only being checked.
     store: Option<Arc<dyn TableStore>>,
     /// An I/O error of the store, kept because the template engine can only
@@ -56,6 +58,20 @@ impl fmt::Debug for Rows {
 
 impl Object for Rows {}
 
+/// How a table's rows are printed.
+#[derive(Debug, Clone)]
+pub(super) enum RowFormat {
+    /// COPY text, a row per line (PostgreSQL).
+    Copy,
+    /// `INSERT` statements of up to [`INSERT_BATCH`] rows, a row per line
+    /// (MySQL): `head` is `INSERT INTO … (…) VALUES`, `types` the columns'.
+    Inserts { head: String, types: Vec<Type> },
+}
+
+/// Rows per MySQL `INSERT`. Measured on the supply co's laravel-mysql dump
+/// loaded by `mariadb` (scripts/bench-target): see docs/mapping.md.
+pub const INSERT_BATCH: usize = 1000;
+
 impl Rows {
     /// Streams the table's rows into the template's output.
     pub(super) fn stream(&self, out: &mut Output<'_>) -> Result<(), Error> {
@@ -67,9 +83,25 @@ impl Rows {
             pending: Vec::new(),
             failed: false,
         };
-        let copied = store
-            .copy_to(self.table, &mut sink)
-            .and_then(|()| sink.finish());
+        let copied = match &self.format {
+            RowFormat::Copy => store
+                .copy_to(self.table, &mut sink)
+                .and_then(|()| sink.finish()),
+            RowFormat::Inserts { head, types } => {
+                let mut inserts = InsertBatches {
+                    out: &mut sink,
+                    head,
+                    types,
+                    line: Vec::new(),
+                    rows: 0,
+                    text: String::new(),
+                };
+                store
+                    .copy_to(self.table, &mut inserts)
+                    .and_then(|()| inserts.finish())
+                    .and_then(|()| sink.finish())
+            }
+        };
         match copied {
             Ok(()) => Ok(()),
             // The output failed: the engine already holds that I/O error.
@@ -132,6 +164,71 @@ impl io::Write for Utf8Sink<'_, '_> {
         };
         self.emit(text)?;
         self.pending = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Turns the store's COPY text lines into MySQL `INSERT` statements.
+struct InsertBatches<'s, 'o, 'a> {
+    out: &'s mut Utf8Sink<'o, 'a>,
+    head: &'s str,
+    types: &'s [Type],
+    /// A line not yet ended.
+    line: Vec<u8>,
+    /// Rows in the statement being written.
+    rows: usize,
+    text: String,
+}
+
+impl InsertBatches<'_, '_, '_> {
+    fn row(&mut self, line: &[u8]) -> io::Result<()> {
+        self.text.clear();
+        if self.rows == 0 {
+            self.text.push_str(self.head);
+            self.text.push('\n');
+        } else {
+            self.text.push_str(",\n");
+        }
+        super::mysql_text::copy_to_values(line, self.types, &mut self.text)
+            .map_err(io::Error::other)?;
+        self.rows += 1;
+        if self.rows == INSERT_BATCH {
+            self.text.push_str(";\n");
+            self.rows = 0;
+        }
+        self.out.emit(&self.text)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if !self.line.is_empty() {
+            return Err(io::Error::other("the rows end inside a line"));
+        }
+        if self.rows > 0 {
+            self.rows = 0;
+            self.out.emit(";\n")?;
+        }
+        Ok(())
+    }
+}
+
+impl io::Write for InsertBatches<'_, '_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            if self.line.is_empty() {
+                self.row(&rest[..end])?;
+            } else {
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&rest[..end]);
+                self.row(&line)?;
+            }
+            rest = &rest[end + 1..];
+        }
+        self.line.extend_from_slice(rest);
         Ok(buf.len())
     }
 
@@ -305,6 +402,13 @@ impl Layout {
                     rows,
                     data => Value::from_object(Rows {
                         table: t.index(),
+                        format: RowFormat::Copy,
+                        store: store.cloned(),
+                        error: Arc::clone(error),
+                    }),
+                    inserts => Value::from_object(Rows {
+                        table: t.index(),
+                        format: insert_format(t, table),
                         store: store.cloned(),
                         error: Arc::clone(error),
                     }),
@@ -319,6 +423,16 @@ impl Layout {
             tables,
             target => self.target.clone(),
         }
+    }
+}
+
+/// The MySQL `INSERT` format of a table whose rows go into `into` (its
+/// staging table).
+fn insert_format(table: Table, into: &str) -> RowFormat {
+    RowFormat::Inserts {
+        // Catalog names and demoforge's staging names hold no NUL.
+        head: super::mysql_text::insert_head(table, into).unwrap_or_default(),
+        types: table.def().dump_columns().map(|c| c.ty).collect(),
     }
 }
 

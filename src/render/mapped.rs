@@ -121,7 +121,8 @@ pub struct Plan {
 pub fn copy_target(mapping: &Mapping, table: Table) -> (String, String) {
     let direct = mapping.of(table).find(|t| t.is_direct());
     match direct {
-        Some(t) if mapping.of(table).count() == 1 => (
+        // MySQL has no COPY: every table goes through its staging table.
+        Some(t) if mapping.of(table).count() == 1 && mapping.dialect == Dialect::Postgres => (
             t.into.schema.clone().unwrap_or_else(|| "public".to_owned()),
             t.into.name.clone(),
         ),
@@ -296,30 +297,39 @@ fn tenant_id_or(mapping: &Mapping, t: &TableMap, new: &str) -> Result<String, Nu
 fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>, NulByte> {
     let sql = Sql::of(mapping);
     let mut statements = Vec::new();
-    let mut done: Vec<&Name> = Vec::new();
+    // One variable per target table, `@df_next_<n>`: the last id taken.
+    let mut targets: Vec<&Name> = Vec::new();
     for &table in allocated {
         let Some(first) = mapping.of(table).next() else {
             continue;
         };
         let into = &first.into;
-        if !done.contains(&into) {
-            done.push(into);
-            let id = sql.ident(&first.id)?;
-            let schema = match &into.schema {
-                Some(schema) => sql.literal(schema)?,
-                None => "DATABASE()".to_owned(),
-            };
-            statements.push("SET @df_max = 0;".to_owned());
-            statements.push(format!(
-                "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
-                table = sql.qualified(into)?,
-            ));
-            statements.push(format!(
-                "SET @df_next = GREATEST(@df_max, COALESCE((SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}), 1) - 1);",
-                name = sql.literal(&into.name)?,
-            ));
-        }
-        let new = format!("@df_next + ROW_NUMBER() OVER (ORDER BY s.{})", sql.ident(ORD)?);
+        let n = match targets.iter().position(|t| *t == into) {
+            Some(n) => n,
+            None => {
+                targets.push(into);
+                let n = targets.len() - 1;
+                let id = sql.ident(&first.id)?;
+                let schema = match &into.schema {
+                    Some(schema) => sql.literal(schema)?,
+                    None => "DATABASE()".to_owned(),
+                };
+                statements.push("SET @df_max = 0;".to_owned());
+                statements.push(format!(
+                    "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
+                    table = sql.qualified(into)?,
+                ));
+                statements.push(format!(
+                    "SET @df_next_{n} = GREATEST(@df_max, COALESCE((SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}), 1) - 1);",
+                    name = sql.literal(&into.name)?,
+                ));
+                n
+            }
+        };
+        let new = format!(
+            "@df_next_{n} + ROW_NUMBER() OVER (ORDER BY s.{})",
+            sql.ident(ORD)?
+        );
         let id = match table == Table::Companies {
             true => tenant_id_or(mapping, first, &new)?,
             false => new,
@@ -331,7 +341,7 @@ fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>,
             source = sql.temp(&staging_name(table))?,
         ));
         statements.push(format!(
-            "SELECT GREATEST(@df_next, COALESCE(MAX(`id`), 0)) INTO @df_next FROM {map};"
+            "SELECT GREATEST(@df_next_{n}, COALESCE(MAX(`id`), 0)) INTO @df_next_{n} FROM {map};"
         ));
     }
     Ok(statements)

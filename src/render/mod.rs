@@ -20,6 +20,7 @@ pub mod delta;
 mod dump;
 pub mod mapped;
 pub mod mysql_text;
+pub use mysql_text::insert_head;
 pub mod sql_text;
 mod store;
 mod tables;

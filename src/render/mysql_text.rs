@@ -77,6 +77,21 @@ fn push_literal(out: &mut String, value: &str) {
     }
 }
 
+/// The head of a table's `INSERT` batches into `into` (its staging table):
+/// `INSERT INTO `into` (`column`, …) VALUES`, the catalog's dump columns.
+pub fn insert_head(table: crate::catalog::Table, into: &str) -> Result<String, NulByte> {
+    let names: Result<Vec<String>, NulByte> = table
+        .def()
+        .dump_columns()
+        .map(|c| mysql_ident(c.name))
+        .collect();
+    Ok(format!(
+        "INSERT INTO {} ({}) VALUES",
+        mysql_ident(into)?,
+        names?.join(", ")
+    ))
+}
+
 /// A row the store holds that is not valid COPY text for its columns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a row cannot be written for MySQL: {0}")]

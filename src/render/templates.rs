@@ -26,7 +26,22 @@ use crate::target::Mapping;
 /// Built-in templates, compiled into the binary so that `demoforge` works from
 /// any directory: per target, its files. The reference layout of the dump
 /// serves every target that does not bring its own.
-const BUILTIN: [(&str, &str, &str); 5] = [
+const BUILTIN: [(&str, &str, &str); 8] = [
+    (
+        "laravel-mysql",
+        "schema.sql.j2",
+        include_str!("../../templates/laravel-mysql/schema.sql.j2"),
+    ),
+    (
+        "laravel-mysql",
+        "base-demo.sql.j2",
+        include_str!("../../templates/laravel-mysql/base-demo.sql.j2"),
+    ),
+    (
+        "*mysql",
+        "base-demo.sql.j2",
+        include_str!("../../templates/laravel-mysql/base-demo.sql.j2"),
+    ),
     (
         "laravel",
         "schema.sql.j2",
@@ -87,7 +102,10 @@ impl TemplateSet {
         mapping: Mapping,
         sources: BTreeMap<String, String>,
     ) -> TemplateSet {
-        let mut all = builtin_sources("*");
+        let mut all = builtin_sources(match mapping.dialect {
+            crate::target::Dialect::Postgres => "*",
+            crate::target::Dialect::Mysql => "*mysql",
+        });
         all.extend(sources);
         TemplateSet {
             name: name.to_owned(),

@@ -23,7 +23,7 @@ use crate::catalog::Table;
 use crate::spec::Problem;
 
 /// The built-in targets, compiled into the binary: name, mapping, templates.
-pub const BUILTIN: [(&str, &str); 2] = [
+pub const BUILTIN: [(&str, &str); 3] = [
     (
         "reference",
         include_str!("../../templates/reference/target.yaml"),
@@ -31,6 +31,10 @@ pub const BUILTIN: [(&str, &str); 2] = [
     (
         "laravel",
         include_str!("../../templates/laravel/target.yaml"),
+    ),
+    (
+        "laravel-mysql",
+        include_str!("../../templates/laravel-mysql/target.yaml"),
     ),
 ];
 
