@@ -6,8 +6,11 @@
 //! Invariants: one throwaway cluster per test process at most; it is stopped and
 //! its folder removed after the process exits, even when the process is killed,
 //! by a watchdog shell that outlives it. Test databases are dropped on drop.
+//! The MariaDB counterpart, for loads over `mysql://`, is [`mariadb`].
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+pub mod mariadb;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
