@@ -242,10 +242,7 @@ fn check_statements(dump: &mut MappedDump<'_>, mapping: &Mapping) -> Result<(), 
     let as_of = chrono::NaiveDate::parse_from_str(&dump.as_of, "%Y-%m-%d")
         .map_err(|_| malformed(format!("`{}` is not an as-of date", dump.as_of)))?;
     let plan = mapped::plan(mapping, as_of).map_err(|e| malformed(e.to_string()))?;
-    let mut expected: Vec<String> = set_lines(mapping)
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut expected: Vec<String> = set_lines(mapping).iter().map(|s| s.to_string()).collect();
     expected.extend(
         plan.prepare
             .iter()

@@ -19,8 +19,8 @@ use minijinja::{Error, ErrorKind, Output};
 use super::store::TableStore;
 use super::tables::{columns, encode, qualified_name};
 use super::{RenderError, TemplateError, TemplateSet};
-use crate::model::Scenario;
 use crate::catalog::Type;
+use crate::model::Scenario;
 use crate::simulate::{self, CompanyBooks, Row, RowSink, Table};
 
 pub const TEMPLATE: &str = "base-demo.sql.j2";

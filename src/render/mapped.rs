@@ -212,7 +212,10 @@ pub fn qualified(name: &Name) -> Result<String, NulByte> {
 fn create_staging(sql: Sql, table: Table) -> Result<String, NulByte> {
     let def = table.def();
     let mut columns = vec![match sql.mysql() {
-        true => format!("{} bigint NOT NULL AUTO_INCREMENT PRIMARY KEY", sql.ident(ORD)?),
+        true => format!(
+            "{} bigint NOT NULL AUTO_INCREMENT PRIMARY KEY",
+            sql.ident(ORD)?
+        ),
         false => format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY"),
     }];
     for c in def.dump_columns() {

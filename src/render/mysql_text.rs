@@ -283,7 +283,13 @@ mod tests {
 
     #[test]
     fn rows_round_trip_through_values() {
-        let types = [Type::Text, Type::Boolean, Type::Money, Type::Uuid, Type::Date];
+        let types = [
+            Type::Text,
+            Type::Boolean,
+            Type::Money,
+            Type::Uuid,
+            Type::Date,
+        ];
         for value in NASTY {
             let mut copy = Vec::new();
             super::super::copy_text::push_text(&mut copy, value).unwrap();

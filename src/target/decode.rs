@@ -43,7 +43,12 @@ pub(super) fn mapping(text: &str, problems: &mut Problems) -> Option<Mapping> {
     };
     let mut d = Decoder::new(&source, problems);
     let top = d.map(&node, super::top(), "the mapping", &TOP_KEYS)?;
-    let dialect = choice(&mut d, &top, "dialect", &[("postgres", Dialect::Postgres), ("mysql", Dialect::Mysql)]);
+    let dialect = choice(
+        &mut d,
+        &top,
+        "dialect",
+        &[("postgres", Dialect::Postgres), ("mysql", Dialect::Mysql)],
+    );
     let ids = choice(
         &mut d,
         &top,
