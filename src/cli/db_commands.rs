@@ -16,6 +16,7 @@ use crate::db::{
     Action, CredentialOutputs, DEFAULT_BCRYPT_COST, DbError, Options, Outcome, Policy, Progress,
     Rotation, Secret, Source,
 };
+use crate::target::Dialect;
 
 /// Where `schema` applies its DDL instead of printing it.
 #[derive(Debug, Args)]
@@ -23,7 +24,8 @@ pub struct SchemaTarget {
     /// Apply the schema and demoforge's bookkeeping tables to the database.
     #[arg(long, requires = "database_url")]
     pub apply: bool,
-    /// PostgreSQL connection URL (or DATABASE_URL).
+    /// Connection URL (or DATABASE_URL): postgresql://… or, for a MySQL
+    /// target, mysql://user:password@host:port/database.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
@@ -43,7 +45,15 @@ pub fn schema_apply(templates: &super::target_args::TargetArgs, target: &SchemaT
         }
     };
     let (ddl, set) = target;
-    match crate::db::apply_schema(url, &ddl, set.mapping()) {
+    if let Err(report) = check_dialect(url, Some(set.mapping())) {
+        eprintln!("{report:?}");
+        return ExitCode::from(exit::INVALID_INPUT);
+    }
+    let applied = match set.mapping().dialect {
+        Dialect::Mysql => crate::db::mysql::apply_schema_mysql(url, &ddl, set.mapping()),
+        Dialect::Postgres => crate::db::apply_schema(url, &ddl, set.mapping()),
+    };
+    match applied {
         Ok(()) => {
             say!("schema applied");
             ExitCode::SUCCESS
@@ -70,7 +80,8 @@ fn fail(e: DbError) -> ExitCode {
 /// Options shared by `load` and `reset`.
 #[derive(Debug, Args)]
 pub struct TenantArgs {
-    /// PostgreSQL connection URL (or DATABASE_URL).
+    /// Connection URL (or DATABASE_URL): postgresql://… or, for a MySQL
+    /// target, mysql://user:password@host:port/database.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Who runs this, recorded in the audit log (or DEMOFORGE_OPERATOR).
@@ -180,8 +191,17 @@ fn run_delta(
         );
         return report_failure(tenant.json, exit::INVALID_INPUT, report);
     };
+    if let Err(report) = check_dialect(url, mapping.map(|(m, _)| m)) {
+        return report_failure(tenant.json, exit::INVALID_INPUT, report);
+    }
     let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
-    match crate::db::apply_delta(url, bytes, operator, &progress, mapping) {
+    let applied = match mapping {
+        Some((m, _)) if m.dialect == Dialect::Mysql => {
+            crate::db::mysql::apply_delta_mysql(url, bytes, operator, &progress, m)
+        }
+        _ => crate::db::apply_delta(url, bytes, operator, &progress, mapping),
+    };
+    match applied {
         Ok(outcome) => {
             if tenant.json {
                 println!("{}", summary_json(&outcome));
@@ -326,7 +346,13 @@ fn run_replace(
         },
     };
     let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
+    if let Err(report) = check_dialect(url, target) {
+        return report_failure(tenant.json, exit::INVALID_INPUT, report);
+    }
     let result = match target {
+        Some(mapping) if mapping.dialect == Dialect::Mysql => {
+            crate::db::mysql::replace_mapped_mysql(url, bytes, mapping, &options, &progress)
+        }
         Some(mapping) => crate::db::replace_mapped(url, bytes, mapping, &options, &progress),
         None => crate::db::replace_tenant(url, bytes, &options, &progress),
     };
@@ -344,6 +370,23 @@ fn run_replace(
             let code = e.exit_code();
             report_failure(tenant.json, code, miette::Report::new(e))
         }
+    }
+}
+
+/// The URL's database must speak the target's dialect: a `mysql://` URL
+/// takes a `dialect: mysql` target, any other URL a PostgreSQL one.
+fn check_dialect(url: &str, target: Option<&crate::target::Mapping>) -> Result<(), miette::Report> {
+    let dialect = target.map_or(Dialect::Postgres, |m| m.dialect);
+    match (crate::db::mysql::is_mysql_url(url), dialect) {
+        (true, Dialect::Postgres) => Err(miette::miette!(
+            help = "pass `--target laravel-mysql` (or a target folder whose target.yaml says `dialect: mysql`) with its dump, or a postgresql:// URL",
+            "--database-url names a MySQL/MariaDB server, but the target is a PostgreSQL one"
+        )),
+        (false, Dialect::Mysql) => Err(miette::miette!(
+            help = "pass --database-url mysql://user:password@host:port/database (or set DATABASE_URL)",
+            "the target is a MySQL one (`dialect: mysql`), but --database-url does not start with mysql:// or mariadb://"
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -20,6 +20,8 @@ use super::error::DbError;
 /// The server a connection reached, as the server itself reports it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Server {
+    /// `PostgreSQL`, `MariaDB` or `MySQL`.
+    pub product: &'static str,
     /// `host:port` or `/socket/folder:port`.
     pub address: String,
     pub version: String,
@@ -31,8 +33,8 @@ impl std::fmt::Display for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "PostgreSQL {} at {}, database {}, user {}",
-            self.version, self.address, self.database, self.user
+            "{} {} at {}, database {}, user {}",
+            self.product, self.version, self.address, self.database, self.user
         )
     }
 }
@@ -95,6 +97,7 @@ fn identify(client: &mut postgres::Client, endpoint: &Endpoint) -> Result<Server
         )
         .map_err(|e| DbError::from_pg("asking the server for its version", e))?;
     Ok(Server {
+        product: "PostgreSQL",
         address: endpoint.to_string(),
         version: row.get(0),
         database: row.get(1),

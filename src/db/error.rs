@@ -14,7 +14,7 @@ pub const EXIT_REFUSED: u8 = 4;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DbError {
-    #[error("cannot connect to PostgreSQL at {target}: {message}")]
+    #[error("cannot connect to the database at {target}: {message}")]
     #[diagnostic(help(
         "check --database-url (or DATABASE_URL) and that the server accepts connections"
     ))]
@@ -26,13 +26,13 @@ pub enum DbError {
     ))]
     ConnectionString { message: String },
 
-    #[error("lost the connection to PostgreSQL while {phase}: {message}")]
+    #[error("lost the connection to the database while {phase}: {message}")]
     #[diagnostic(help(
         "nothing was committed, so the tenant is exactly as it was; run the command again once the server is reachable"
     ))]
     ConnectionLost { phase: String, message: String },
 
-    #[error("PostgreSQL failed while {phase}: {message}")]
+    #[error("the database failed while {phase}: {message}")]
     #[diagnostic(help("{help}"))]
     Query {
         phase: String,

@@ -677,7 +677,7 @@ fn tenant_id_taken(mapping: &Mapping) -> DbError {
 
 /// A mapped tenant is always replaced whole: inserted when new, else
 /// deleted and inserted again (new ids from the sequences).
-fn strategy(existed: bool) -> Strategy {
+pub(super) fn strategy(existed: bool) -> Strategy {
     if existed {
         Strategy::Full
     } else {
@@ -722,7 +722,7 @@ pub(super) fn check_tenants(
 
 /// The personas, from the dump's staged users block, in dump order: known
 /// before connecting, so that hashing starts at once.
-fn personas(dump: &MappedDump<'_>) -> Vec<Persona> {
+pub(super) fn personas(dump: &MappedDump<'_>) -> Vec<Persona> {
     let def = Table::Users.def();
     let columns: Vec<&str> = def.dump_columns().map(|c| c.name).collect();
     let at = |name: &str| columns.iter().position(|c| *c == name);

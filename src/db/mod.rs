@@ -23,6 +23,7 @@ mod guard;
 mod lock;
 mod mapped;
 mod merge;
+pub mod mysql;
 mod progress;
 mod replace;
 mod rotation;

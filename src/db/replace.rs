@@ -390,10 +390,27 @@ pub(super) fn commit_with_files(
     issued: &[Issued],
     progress: &Progress,
 ) -> Result<Vec<std::path::PathBuf>, DbError> {
+    commit_then_publish(
+        || tx.commit().map_err(|e| DbError::from_pg("committing", e)),
+        outputs,
+        meta,
+        issued,
+        progress,
+    )
+}
+
+/// [`commit_with_files`] for any database: `commit` commits the run.
+pub(super) fn commit_then_publish(
+    commit: impl FnOnce() -> Result<(), DbError>,
+    outputs: &CredentialOutputs,
+    meta: &FileMeta<'_>,
+    issued: &[Issued],
+    progress: &Progress,
+) -> Result<Vec<std::path::PathBuf>, DbError> {
     let staged = outputs.stage(meta, issued)?;
     pause_point("staged");
     progress.phase("commit");
-    tx.commit().map_err(|e| DbError::from_pg("committing", e))?;
+    commit()?;
     // The database already holds the new hashes: say so, because the operator
     // must run the reset again to get a matching file.
     staged.publish().map_err(|e| match e {

@@ -796,12 +796,49 @@ pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
         if *name == mapping.tenant.table {
             continue;
         }
+        // InnoDB checks a foreign key at each row, not at the end of the
+        // statement: a row pointing at another row of its own table (a
+        // credit note at its invoice) is unlinked first.
+        if sql.mysql() {
+            for column in self_references(mapping, name) {
+                let column = sql.ident(column)?;
+                deletes.push(format!(
+                    "UPDATE {table} SET {column} = NULL WHERE {tenant_column} = {tenant_id} AND {column} IS NOT NULL",
+                    table = sql.qualified(name)?,
+                ));
+            }
+        }
         deletes.push(format!(
             "DELETE FROM {} WHERE {tenant_column} = {tenant_id}",
             sql.qualified(name)?,
         ));
     }
     Ok(deletes)
+}
+
+/// The columns of target table `name` that point at rows of `name` itself.
+fn self_references<'m>(mapping: &'m Mapping, name: &Name) -> Vec<&'m str> {
+    let mut columns = Vec::new();
+    for t in mapping.tables.iter().filter(|t| t.into == *name) {
+        let def = t.source.def();
+        for (column, value) in t.columns.iter().flatten() {
+            let Value::Column { name: source, .. } = value else {
+                continue;
+            };
+            if *source == "id" || *source == def.tenant_column {
+                continue;
+            }
+            let points_home = def.pointed_tables(source).into_iter().any(|parent| {
+                Table::by_name(parent)
+                    .and_then(|p| mapping.of(p).next())
+                    .is_some_and(|p| p.into == *name)
+            });
+            if points_home && !columns.contains(&column.as_str()) {
+                columns.push(column.as_str());
+            }
+        }
+    }
+    columns
 }
 
 #[cfg(test)]
