@@ -196,8 +196,8 @@ fn run_delta(
     }
     let progress = Progress::new(!tenant.json && std::io::stderr().is_terminal());
     let applied = match mapping {
-        Some((m, _)) if m.dialect == Dialect::Mysql => {
-            crate::db::mysql::apply_delta_mysql(url, bytes, operator, &progress, m)
+        Some((m, name)) if m.dialect == Dialect::Mysql => {
+            crate::db::mysql::apply_delta_mysql(url, bytes, operator, &progress, m, name)
         }
         _ => crate::db::apply_delta(url, bytes, operator, &progress, mapping),
     };

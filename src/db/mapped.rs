@@ -308,10 +308,7 @@ pub(super) fn set_lines(mapping: &Mapping) -> &'static [&'static str] {
             "SET standard_conforming_strings = on;",
             "SET client_min_messages = warning;",
         ],
-        Dialect::Mysql => &[
-            "SET NAMES utf8mb4;",
-            "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES';",
-        ],
+        Dialect::Mysql => &crate::render::delta::MYSQL_SET_LINES,
     }
 }
 
@@ -355,6 +352,13 @@ fn check_copy(
         .filter(|&t| mapped::is_staged(mapping, t))
         .find(|&t| copy_statement(mapping, t).is_ok_and(|s| s == statement))
         .ok_or_else(|| malformed(format!("unexpected COPY: {}", shorten(statement))))?;
+    check_rows(table, rows, companies)?;
+    Ok(table)
+}
+
+/// Every row of `table` (COPY text) has the catalog's columns, belongs to
+/// one of `companies` and carries no credential.
+pub(super) fn check_rows(table: Table, rows: &[u8], companies: &[String]) -> Result<(), DbError> {
     let def = table.def();
     let columns: Vec<_> = def.dump_columns().collect();
     let tenant_at = columns.iter().position(|c| c.name == def.tenant_column);
@@ -388,7 +392,7 @@ fn check_copy(
             });
         }
     }
-    Ok(table)
+    Ok(())
 }
 
 /// The COPY statement the dump layout writes for a staged table, or in

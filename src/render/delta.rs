@@ -458,11 +458,23 @@ fn write_delta(
     }
     let _ = writeln!(out, "-- rows: {rows}");
     out.push_str(
-        "--\n-- Apply on top of the applies-to state only: `demoforge load` checks it.\n\n\
-         SET client_encoding = 'UTF8';\n\
-         SET standard_conforming_strings = on;\n\
-         SET client_min_messages = warning;\n",
+        "--\n-- Apply on top of the applies-to state only: `demoforge load` checks it.\n\n",
     );
+    match mapped.filter(|m| m.mapping.dialect == crate::target::Dialect::Mysql) {
+        Some(m) => {
+            for line in MYSQL_SET_LINES {
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push_str(&super::mapped::session_time_zone(m.mapping)?);
+            out.push('\n');
+        }
+        None => out.push_str(
+            "SET client_encoding = 'UTF8';\n\
+             SET standard_conforming_strings = on;\n\
+             SET client_min_messages = warning;\n",
+        ),
+    }
     let mut bytes = out.into_bytes();
     // A staged target's upserts come first: a removed row's children may be
     // re-pointed by an upsert before the row goes (its foreign keys are
@@ -506,21 +518,67 @@ fn push_section(
         text.push_str(&statement);
         text.push('\n');
     }
-    let _ = writeln!(
-        text,
-        "COPY {} ({}) FROM stdin;",
-        temp_table(op, &s.table),
-        s.columns.join(", ")
-    );
-    out.extend_from_slice(text.as_bytes());
-    for row in rows {
-        out.extend_from_slice(row);
-        out.push(b'\n');
+    if mapped.is_some_and(|m| m.mapping.dialect == crate::target::Dialect::Mysql) {
+        out.extend_from_slice(text.as_bytes());
+        push_inserts(out, op, s, rows)?;
+    } else {
+        let _ = writeln!(
+            text,
+            "COPY {} ({}) FROM stdin;",
+            temp_table(op, &s.table),
+            s.columns.join(", ")
+        );
+        out.extend_from_slice(text.as_bytes());
+        for row in rows {
+            out.extend_from_slice(row);
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"\\.\n");
     }
-    out.extend_from_slice(b"\\.\n");
     for statement in after {
         out.extend_from_slice(statement.as_bytes());
         out.push(b'\n');
+    }
+    Ok(())
+}
+
+/// The first lines of every MySQL dump: character set and `sql_mode`.
+pub const MYSQL_SET_LINES: [&str; 2] = [
+    "SET NAMES utf8mb4;",
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES';",
+];
+
+/// A MySQL section's rows: `INSERT` batches into its temporary table, in
+/// the base dump's format ([`super::mysql_text`]).
+fn push_inserts(
+    out: &mut Vec<u8>,
+    op: Op,
+    s: &Section<'_>,
+    rows: &[&[u8]],
+) -> Result<(), RenderError> {
+    let table = section_table(s)?;
+    let name = temp_table(op, &s.table);
+    let name = name.strip_prefix("pg_temp.").unwrap_or(&name);
+    let head = super::mysql_text::insert_head(table, name)?;
+    let types: Vec<crate::catalog::Type> = table.def().dump_columns().map(|c| c.ty).collect();
+    let columns: Vec<&str> = table.def().dump_columns().map(|c| c.name).collect();
+    if s.columns != columns {
+        return Err(malformed(format!(
+            "{} does not have the catalog's columns",
+            s.table
+        )));
+    }
+    let mut text = String::new();
+    for batch in rows.chunks(super::dump::INSERT_BATCH) {
+        text.clear();
+        text.push_str(&head);
+        for (i, row) in batch.iter().enumerate() {
+            text.push_str(if i == 0 { "\n" } else { ",\n" });
+            super::mysql_text::copy_to_values(row, &types, &mut text)
+                .map_err(|e| malformed(e.to_string()))?;
+        }
+        text.push_str(";\n");
+        out.extend_from_slice(text.as_bytes());
     }
     Ok(())
 }

@@ -141,6 +141,10 @@ fn staging_name(table: Table) -> String {
     format!("df_{}_{}", def.schema(), def.name())
 }
 
+/// The MySQL dump's own transaction, for the stock client.
+pub const MYSQL_BEGIN: &str = "START TRANSACTION;";
+pub const MYSQL_COMMIT: &str = "COMMIT;";
+
 /// Compiles the mapping for a dump as of `as_of`.
 pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
     let sql = Sql::of(mapping);
@@ -154,6 +158,12 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
         return Ok(plan);
     }
     plan.prepare.push(set_time_zone(mapping)?);
+    if sql.mysql() {
+        // The stock client runs in autocommit: the whole load is one
+        // transaction, so a failed `mariadb < dump` leaves nothing behind.
+        // (`demoforge load` runs its own transaction and skips these two.)
+        plan.prepare.push(MYSQL_BEGIN.to_owned());
+    }
     let mut drops = Vec::new();
     for &table in &staged {
         plan.prepare.push(create_staging(sql, table)?);
@@ -184,7 +194,16 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
         true => format!("DROP TEMPORARY TABLE {};", drops.join(", ")),
         false => format!("DROP TABLE {};", drops.join(", ")),
     });
+    if sql.mysql() {
+        plan.cleanup.push(MYSQL_COMMIT.to_owned());
+    }
     Ok(plan)
+}
+
+/// The session settings of a dump of the mapping's dialect, after its
+/// character set and quoting lines: the time zone of a staged target.
+pub fn session_time_zone(mapping: &Mapping) -> Result<String, NulByte> {
+    set_time_zone(mapping)
 }
 
 /// `{timestamp}` values are in the mapping's zone; a `timestamp without
@@ -210,6 +229,12 @@ pub fn qualified(name: &Name) -> Result<String, NulByte> {
 }
 
 fn create_staging(sql: Sql, table: Table) -> Result<String, NulByte> {
+    create_staging_named(sql, table, &staging_name(table))
+}
+
+/// `CREATE TEMPORARY TABLE name` with the ordinal and the table's dump
+/// columns.
+fn create_staging_named(sql: Sql, table: Table, name: &str) -> Result<String, NulByte> {
     let def = table.def();
     let mut columns = vec![match sql.mysql() {
         true => format!(
@@ -227,7 +252,7 @@ fn create_staging(sql: Sql, table: Table) -> Result<String, NulByte> {
     };
     Ok(format!(
         "CREATE TEMPORARY TABLE {} ({}){charset};",
-        sql.temp(&staging_name(table))?,
+        sql.temp(name)?,
         columns.join(", ")
     ))
 }
@@ -312,20 +337,7 @@ fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>,
             None => {
                 targets.push(into);
                 let n = targets.len() - 1;
-                let id = sql.ident(&first.id)?;
-                let schema = match &into.schema {
-                    Some(schema) => sql.literal(schema)?,
-                    None => "DATABASE()".to_owned(),
-                };
-                statements.push("SET @df_max = 0;".to_owned());
-                statements.push(format!(
-                    "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
-                    table = sql.qualified(into)?,
-                ));
-                statements.push(format!(
-                    "SET @df_next_{n} = GREATEST(@df_max, COALESCE((SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}), 1) - 1);",
-                    name = sql.literal(&into.name)?,
-                ));
+                statements.extend(lock_tail(sql, first, n)?);
                 n
             }
         };
@@ -348,6 +360,28 @@ fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>,
         ));
     }
     Ok(statements)
+}
+
+/// MySQL: locks the tail of `t`'s target table and sets `@df_next_<n>` to
+/// the last id taken there (its largest id or AUTO_INCREMENT − 1).
+fn lock_tail(sql: Sql, t: &TableMap, n: usize) -> Result<Vec<String>, NulByte> {
+    let into = &t.into;
+    let id = sql.ident(&t.id)?;
+    let schema = match &into.schema {
+        Some(schema) => sql.literal(schema)?,
+        None => "DATABASE()".to_owned(),
+    };
+    Ok(vec![
+        "SET @df_max = 0;".to_owned(),
+        format!(
+            "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
+            table = sql.qualified(into)?,
+        ),
+        format!(
+            "SET @df_next_{n} = GREATEST(@df_max, COALESCE((SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} AND TABLE_NAME = {name}), 1) - 1);",
+            name = sql.literal(&into.name)?,
+        ),
+    ])
 }
 
 /// Builds one `INSERT … SELECT`: target columns, expressions and the joins
@@ -491,6 +525,10 @@ fn insert_from(
     }
     let conflict = if is_tenant && sql.mysql() {
         on_duplicate_key_update(mapping, t, &q.columns)?
+    } else if sql.mysql() {
+        // A MySQL delta deletes the rows it rewrites first
+        // (`delta_statements_mysql`).
+        String::new()
     } else if is_tenant {
         // Only the row of this tenant, found by its key, is updated: an id
         // the sequence hands out that another tenant already holds (a seeder
@@ -695,6 +733,9 @@ pub fn delta_statements(
     temp_table: &str,
     as_of: NaiveDate,
 ) -> Result<(Vec<String>, Vec<String>), NulByte> {
+    if mapping.dialect == Dialect::Mysql {
+        return delta_statements_mysql(mapping, upsert, table, temp_table, as_of);
+    }
     let def = table.def();
     let name = temp_table.strip_prefix("pg_temp.").unwrap_or(temp_table);
     let mut columns = vec![format!("{ORD} bigint GENERATED ALWAYS AS IDENTITY")];
@@ -744,6 +785,77 @@ pub fn delta_statements(
         }
     }
     after.push(format!("DROP TABLE {source};"));
+    Ok((before, after))
+}
+
+/// [`delta_statements`] in MySQL. Rows a delta rewrites are deleted by id
+/// within the tenant, then inserted again with the same ids: InnoDB checks
+/// unique keys at each row, so an update in place that renumbers documents
+/// would pass through duplicates that PostgreSQL defers to the commit. The
+/// loader runs a MySQL delta with `foreign_key_checks = 0` for its session
+/// (a rewritten parent's children keep pointing at its id); every statement
+/// is scoped to the tenant's id. The tenant's own row is upserted in place.
+fn delta_statements_mysql(
+    mapping: &Mapping,
+    upsert: bool,
+    table: Table,
+    temp_table: &str,
+    as_of: NaiveDate,
+) -> Result<(Vec<String>, Vec<String>), NulByte> {
+    let sql = Sql::of(mapping);
+    let def = table.def();
+    let temp_table = temp_table.strip_prefix("pg_temp.").unwrap_or(temp_table);
+    let before = vec![create_staging_named(sql, table, temp_table)?];
+    let source = sql.temp(temp_table)?;
+    let ids = PERSISTED_IDS_MYSQL;
+    let tenant_col = sql.ident(def.tenant_column)?;
+    let table_name = sql.literal(def.qualified)?;
+    let companies = sql.literal(Table::Companies.def().qualified)?;
+    let mut after = Vec::new();
+    if let Some(t) = mapping.of(table).next() {
+        let into = sql.qualified(&t.into)?;
+        let id = sql.ident(&t.id)?;
+        let tenant = sql.ident(&mapping.tenant.column)?;
+        // The tenant's id for a staged row. Each DELETE is driven from the
+        // staged rows (STRAIGHT_JOIN): the id map is found by its key and
+        // the target row by its id, never by scanning the target table.
+        let tenant_of = |s: &str| {
+            format!(
+                "(SELECT k.id FROM {ids} k WHERE k.company_id = {s}.{tenant_col} AND k.uuid = {s}.{tenant_col} AND k.source = {companies})"
+            )
+        };
+        if upsert {
+            if def.column("id").is_some() && mapping.ids == Ids::Integer {
+                after.extend(lock_tail(sql, t, 0)?);
+                after.push(format!(
+                    "INSERT INTO {ids} (company_id, source, uuid, id) SELECT s.{tenant_col}, {table_name}, s.`id`, @df_next_0 + ROW_NUMBER() OVER (ORDER BY s.{ord}) FROM {source} s WHERE NOT EXISTS (SELECT 1 FROM {ids} m WHERE m.company_id = s.{tenant_col} AND m.uuid = s.`id`);",
+                    ord = sql.ident(ORD)?,
+                ));
+            }
+            if table != Table::Companies && def.column("id").is_some() {
+                after.push(format!(
+                    "DELETE x FROM {source} s STRAIGHT_JOIN {ids} m ON m.company_id = s.{tenant_col} AND m.uuid = s.`id` AND m.source = {table_name} STRAIGHT_JOIN {into} x ON x.{id} = m.id WHERE x.{tenant} = {};",
+                    tenant_of("s")
+                ));
+            }
+            after.push(insert_from(
+                mapping,
+                t,
+                as_of,
+                &source,
+                IdSource::Persisted,
+            )?);
+        } else {
+            after.push(format!(
+                "DELETE x FROM {source} r STRAIGHT_JOIN {ids} m ON m.company_id = r.{tenant_col} AND m.uuid = r.`id` AND m.source = {table_name} STRAIGHT_JOIN {into} x ON x.{id} = m.id WHERE x.{tenant} = {};",
+                tenant_of("r")
+            ));
+            after.push(format!(
+                "DELETE m FROM {ids} m JOIN {source} r ON m.company_id = r.{tenant_col} AND m.uuid = r.`id` AND m.source = {table_name};"
+            ));
+        }
+    }
+    after.push(format!("DROP TEMPORARY TABLE {source};"));
     Ok((before, after))
 }
 

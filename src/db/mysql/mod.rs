@@ -18,8 +18,10 @@
 //! one transaction: a mapping that does not fit the tables is reported after
 //! they are created, and nothing else is written.
 
+mod delta;
 mod replace;
 
+pub use delta::apply_delta_mysql;
 pub use replace::replace_mapped_mysql;
 
 use mysql::prelude::Queryable;
@@ -295,20 +297,6 @@ pub(super) fn check_mapping(conn: &mut mysql::Conn, mapping: &Mapping) -> Result
     } else {
         Err(DbError::Mapping(Box::new(mapping.errors(problems))))
     }
-}
-
-/// `load DELTA` on MySQL.
-pub fn apply_delta_mysql(
-    _url: &str,
-    _bytes: &[u8],
-    _operator: &str,
-    _progress: &super::Progress,
-    _mapping: &Mapping,
-) -> Result<super::Outcome, DbError> {
-    Err(DbError::Refused {
-        message: "delta dumps do not load on MySQL yet".to_owned(),
-        help: "reset the tenant from the spec with `--as-of`-free `demoforge reset`; nothing was written".to_owned(),
-    })
 }
 
 /// `` `name` `` for a statement demoforge writes itself.

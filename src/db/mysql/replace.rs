@@ -114,7 +114,7 @@ impl Run<'_> {
         conn.query_drop("START TRANSACTION")
             .map_err(q("starting the transaction"))?;
         check_mapping(conn, mapping)?;
-        let existed = check_tenants(conn, mapping, dump)?;
+        let existed = check_tenants(conn, mapping, &dump.companies)?;
         progress.phase("deleting");
         let mut rows_deleted = 0u64;
         if existed {
@@ -134,6 +134,9 @@ impl Run<'_> {
         let tenant_insert = format!("INSERT INTO {} (", qualified(&mapping.tenant.table)?);
         for step in &dump.steps {
             match step {
+                // The dump's own transaction is the stock client's; this
+                // run's transaction began above and commits at the end.
+                Step::Sql(sql) if *sql == mapped::MYSQL_BEGIN || *sql == mapped::MYSQL_COMMIT => {}
                 Step::Sql(sql) if sql.starts_with("DROP TEMPORARY TABLE ") => cleanup.push(*sql),
                 Step::Sql(sql) if is_target_insert(sql) => {
                     conn.query_drop(*sql)
@@ -252,7 +255,11 @@ fn malformed(e: &dyn std::fmt::Display) -> DbError {
 /// Drops what an attempt may have left in the session.
 fn drop_staging(conn: &mut mysql::Conn, mapping: &Mapping) -> Result<(), mysql::Error> {
     let plan = mapped::plan(mapping, chrono::NaiveDate::MIN).unwrap_or_default();
-    for sql in plan.cleanup {
+    for sql in plan
+        .cleanup
+        .iter()
+        .filter(|s| s.starts_with("DROP TEMPORARY TABLE "))
+    {
         conn.query_drop(sql.replace("DROP TEMPORARY TABLE ", "DROP TEMPORARY TABLE IF EXISTS "))?;
     }
     Ok(())
@@ -260,10 +267,10 @@ fn drop_staging(conn: &mut mysql::Conn, mapping: &Mapping) -> Result<(), mysql::
 
 /// Refuses a tenant whose demo flag is not true; says whether it exists.
 /// The row is locked for the rest of the transaction.
-fn check_tenants(
+pub(super) fn check_tenants(
     conn: &mut mysql::Conn,
     mapping: &Mapping,
-    dump: &MappedDump<'_>,
+    companies: &[uuid::Uuid],
 ) -> Result<bool, DbError> {
     let query = format!(
         "SELECT CAST(k.{flag} AS SIGNED) FROM {table} k WHERE k.{key} = ? FOR UPDATE",
@@ -272,7 +279,7 @@ fn check_tenants(
         key = ident(&mapping.tenant.key)?,
     );
     let mut existed = false;
-    for company in &dump.companies {
+    for company in companies {
         let rows: Vec<Option<i64>> = conn
             .exec(query.as_str(), (company.to_string(),))
             .map_err(|e| from_mysql("checking the target tenant", e))?;
@@ -409,7 +416,7 @@ fn store_credentials(
 }
 
 /// The audit row and the tenant's load state, in the run's transaction.
-fn write_audit(conn: &mut mysql::Conn, entry: &AuditEntry<'_>) -> Result<i64, DbError> {
+pub(super) fn write_audit(conn: &mut mysql::Conn, entry: &AuditEntry<'_>) -> Result<i64, DbError> {
     let fail = |e| from_mysql("writing the audit row", e);
     let changes = match entry.tester_changes {
         Some(c) => serde_json::json!({ "previous_tenant": true, "tables": c }),
