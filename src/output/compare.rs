@@ -76,12 +76,17 @@ pub fn difference(old: &str, new: &str) -> FileDifference {
     }
 }
 
-/// Each line, tagged with the COPY table it belongs to ("header" before any).
+/// Each line, tagged with the table it belongs to ("header" before any):
+/// the target of a COPY block, or of a MySQL dump's `INSERT` batch.
 fn lines_with_tables(text: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut table = "header";
     text.lines().map(move |line| {
         if let Some(rest) = line.strip_prefix("COPY ") {
             table = rest.split([' ', '(']).next().unwrap_or("header");
+        } else if let Some(rest) = line.strip_prefix("INSERT INTO `")
+            && line.ends_with(") VALUES")
+        {
+            table = rest.split('`').next().unwrap_or("header");
         }
         (table, line)
     })
@@ -113,6 +118,16 @@ mod tests {
         assert_eq!((d.added, d.removed), (1, 1));
         assert_eq!(d.tables, vec!["a.t".to_owned()]);
         assert_eq!(d.first, Some((4, Some("2".into()), Some("3".into()))));
+    }
+
+    #[test]
+    fn mysql_insert_batches_are_attributed_to_their_table() {
+        // Regression: every changed row of a MySQL dump was reported under
+        // "header", because only COPY lines started a table.
+        let old = "-- h\nINSERT INTO `df_sales_invoices` (`id`) VALUES\n('a'),\n('b');\n";
+        let new = "-- h\nINSERT INTO `df_sales_invoices` (`id`) VALUES\n('a'),\n('c');\n";
+        let d = difference(old, new);
+        assert_eq!(d.tables, vec!["df_sales_invoices".to_owned()]);
     }
 
     #[test]
