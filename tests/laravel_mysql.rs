@@ -797,19 +797,16 @@ fn a_nul_in_a_spec_string_is_refused() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Known bugs: these tests fail today and are ignored so that the file
-//    passes; run them with `cargo test --test laravel_mysql -- --ignored`.
+// 3. Regressions: bugs this file found, each fixed.
 // ---------------------------------------------------------------------------
 
-/// KNOWN BUG. The validator takes account codes and tax rate codes that
+/// Regression: the validator takes account codes and tax rate codes that
 /// differ only in case (`6000x` and `6000X`, `tour` and `TOUR`) as
-/// distinct, and PostgreSQL loads them, but the laravel-mysql tables are
+/// distinct, and PostgreSQL loads them, but the laravel-mysql tables were
 /// utf8mb4_unicode_ci, so `accounts_team_id_code_unique` and
-/// `tax_rates_team_id_code_unique` see duplicates and the stock client stops
-/// with ERROR 1062. Either fix passes this test: the validator refusing such
-/// codes, or the DDL comparing codes in binary.
+/// `tax_rates_team_id_code_unique` saw duplicates and the stock client
+/// stopped with ERROR 1062. The tables now compare in binary (utf8mb4_bin).
 #[test]
-#[ignore = "KNOWN BUG: codes differing only in case pass validation but break the MySQL load (ERROR 1062)"]
 fn codes_that_differ_only_in_case_are_refused_or_load() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut text = SpecStrings::new().spec();
@@ -858,21 +855,19 @@ fn codes_that_differ_only_in_case_are_refused_or_load() {
         "tax codes",
         column_bytes(
             &mut conn,
-            "SELECT code FROM tax_rates WHERE code LIKE 'tour' ORDER BY BINARY code",
+            "SELECT code FROM tax_rates WHERE LOWER(code) = 'tour' ORDER BY BINARY code",
         ),
         &["TOUR", "tour"],
     );
 }
 
-/// OPEN QUESTION (reported, not decided): the dump runs in autocommit, so a
-/// stock-client load that stops at an error leaves what it wrote before the
-/// error. `psql -1` makes the PostgreSQL dump all or nothing; the MySQL
-/// client has no such flag, so only the dump itself (START TRANSACTION …
-/// COMMIT around the statements that write the target's tables) can. Here
-/// the app already has a user with a persona's email: the load fails at the
-/// `users` INSERT, after the demo team's row was written.
+/// Regression: the dump ran in autocommit, so a stock-client load that
+/// stopped at an error left what it wrote before the error (the MySQL
+/// client has no `psql -1`). The dump is now one transaction (START
+/// TRANSACTION … COMMIT). Here the app already has a user with a persona's
+/// email: the load fails at the `users` INSERT, after the demo team's row
+/// was written, and nothing of it stays.
 #[test]
-#[ignore = "OPEN: a stock-client load that fails midway leaves a partial demo team (no transaction in the dump)"]
 fn a_stock_client_load_that_fails_leaves_nothing_behind() {
     let db = laravel_mysql_db();
     db.exec(
