@@ -103,6 +103,14 @@ pub fn id_map(table: Table) -> String {
     let def = table.def();
     format!("df_ids_{}_{}", def.schema(), def.name())
 }
+/// MySQL: a copy of a table's id map, for a statement that points into it
+/// twice (a credit note's own id and the invoice it credits): MySQL opens a
+/// temporary table only once per statement.
+fn second_id_map(table: Table) -> String {
+    let def = table.def();
+    format!("df_ids2_{}_{}", def.schema(), def.name())
+}
+
 /// The staging tables' ordinal column: COPY order, which `INSERT`s keep.
 const ORD: &str = "df_ord";
 
@@ -187,9 +195,26 @@ pub fn plan(mapping: &Mapping, as_of: NaiveDate) -> Result<Plan, NulByte> {
             }
         }
     }
+    let mut inserts = Vec::new();
     for t in mapping.tables.iter().filter(|t| staged.contains(&t.source)) {
-        plan.finish.push(insert(mapping, t, as_of)?);
+        inserts.push(insert(mapping, t, as_of)?);
     }
+    for &table in allocated.iter().filter(|&&t| {
+        let copy = format!("`{}`", second_id_map(t));
+        inserts.iter().any(|i| i.contains(&copy))
+    }) {
+        let copy = sql.temp(&second_id_map(table))?;
+        plan.prepare.push(format!(
+            "CREATE TEMPORARY TABLE {copy} LIKE {};",
+            sql.temp(&id_map(table))?
+        ));
+        plan.finish.push(format!(
+            "INSERT INTO {copy} SELECT * FROM {};",
+            sql.temp(&id_map(table))?
+        ));
+        drops.push(copy);
+    }
+    plan.finish.extend(inserts);
     plan.cleanup.push(match sql.mysql() {
         true => format!("DROP TEMPORARY TABLE {};", drops.join(", ")),
         false => format!("DROP TABLE {};", drops.join(", ")),
@@ -393,6 +418,9 @@ struct Insert<'m> {
     columns: Vec<String>,
     exprs: Vec<String>,
     joins: Vec<String>,
+    /// The id maps joined so far (MySQL opens a temporary table once per
+    /// statement: a second pointer into the same map uses its copy).
+    opened: Vec<Table>,
 }
 
 /// Where a uuid's integer id is found.
@@ -459,9 +487,14 @@ impl Insert<'_> {
                 continue;
             };
             let alias = format!("i{}", self.joins.len());
+            let map = match sql.mysql() && self.opened.contains(&parent) {
+                true => second_id_map(parent),
+                false => id_map(parent),
+            };
+            self.opened.push(parent);
             self.joins.push(format!(
                 "LEFT JOIN {map} {alias} ON {alias}.uuid = {source}",
-                map = sql.temp(&id_map(parent))?
+                map = sql.temp(&map)?
             ));
             ids.push(format!("{alias}.id"));
         }
@@ -502,6 +535,7 @@ fn insert_from(
         columns: Vec::new(),
         exprs: Vec::new(),
         joins: Vec::new(),
+        opened: Vec::new(),
     };
     let allocated_here = mapping
         .of(t.source)
@@ -990,6 +1024,154 @@ mod tests {
         let reference = crate::target::builtin("reference").unwrap();
         let plan = plan(&reference, NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()).unwrap();
         assert_eq!(plan, Plan::default());
+    }
+}
+
+#[cfg(test)]
+mod mysql_tests {
+    use super::*;
+
+    fn laravel_mysql() -> Mapping {
+        crate::target::builtin("laravel-mysql").expect("laravel-mysql parses")
+    }
+
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 15).unwrap()
+    }
+
+    /// Every statement of a MySQL dump and of its deltas.
+    fn statements() -> Vec<String> {
+        let mapping = laravel_mysql();
+        let plan = plan(&mapping, as_of()).unwrap();
+        let mut all: Vec<String> = plan
+            .prepare
+            .into_iter()
+            .chain(plan.finish)
+            .chain(plan.cleanup)
+            .collect();
+        for &table in Table::ALL
+            .iter()
+            .filter(|&&t| delta_refusal(&mapping, t).is_none())
+        {
+            for upsert in [true, false] {
+                let (before, after) =
+                    delta_statements(&mapping, upsert, table, "pg_temp.delta_x", as_of()).unwrap();
+                all.extend(before);
+                all.extend(after);
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn no_statement_opens_a_temporary_table_twice() {
+        // MySQL cannot open one temporary table twice in a statement
+        // (error 1137): a second pointer into the same id map would fail.
+        for statement in statements() {
+            let words: Vec<&str> = statement
+                .split(|c: char| c == ' ' || c == '(' || c == ')' || c == ',')
+                .filter(|w| w.starts_with("`df_") || w.starts_with("`delta_"))
+                .collect();
+            let mut seen = std::collections::BTreeSet::new();
+            for w in &words {
+                let name = w.split('`').nth(1).unwrap_or(w);
+                // A column named like a table does not count: only `FROM`
+                // and `JOIN` targets are opened, and those are bare names.
+                if statement.contains(&format!("FROM `{name}`"))
+                    || statement.contains(&format!("JOIN `{name}`"))
+                {
+                    seen.insert(name.to_owned());
+                }
+            }
+            for name in &seen {
+                let opened = statement.matches(&format!("FROM `{name}`")).count()
+                    + statement.matches(&format!("JOIN `{name}`")).count();
+                assert!(
+                    opened <= 1,
+                    "`{name}` opened {opened} times in: {statement}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_postgresql_syntax_reaches_a_mysql_statement() {
+        for statement in statements() {
+            for pg in [
+                "::",
+                "pg_temp",
+                "nextval",
+                "ON CONFLICT",
+                "AT TIME ZONE",
+                "\"",
+                "demoforge.ids",
+            ] {
+                assert!(!statement.contains(pg), "{pg} in: {statement}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_taken_above_the_locked_tail_once_per_target_table() {
+        // Regression: invoices and bills both go into `documents`; their
+        // ranges overlapped when the second read the same maximum.
+        let plan = plan(&laravel_mysql(), as_of()).unwrap();
+        let locks = plan
+            .finish
+            .iter()
+            .filter(|s| s.starts_with("SELECT `id` INTO @df_max FROM `documents`"))
+            .count();
+        assert_eq!(locks, 1);
+        assert!(plan.finish.iter().any(|s| s.starts_with(
+            "SELECT `id` INTO @df_max FROM `documents` ORDER BY `id` DESC LIMIT 1 FOR UPDATE"
+        )));
+        let bills = plan
+            .finish
+            .iter()
+            .find(|s| s.starts_with("INSERT INTO `df_ids_purchasing_bills`"))
+            .unwrap();
+        let invoices = plan
+            .finish
+            .iter()
+            .find(|s| s.starts_with("INSERT INTO `df_ids_sales_invoices`"))
+            .unwrap();
+        let var = |s: &str| {
+            s.split("@df_next_")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(var(bills), var(invoices), "one counter per target table");
+    }
+
+    #[test]
+    fn the_dump_is_one_transaction_for_the_stock_client() {
+        let plan = plan(&laravel_mysql(), as_of()).unwrap();
+        assert!(plan.prepare.contains(&MYSQL_BEGIN.to_owned()));
+        assert_eq!(plan.cleanup.last().map(String::as_str), Some(MYSQL_COMMIT));
+    }
+
+    #[test]
+    fn self_references_are_unlinked_before_a_reset_deletes() {
+        // Regression: InnoDB checks foreign keys row by row, so deleting a
+        // team's documents failed on a credit note's link to its invoice.
+        let deletes = tenant_deletes(&laravel_mysql()).unwrap();
+        let unlink = deletes
+            .iter()
+            .position(|s| s.starts_with("UPDATE `documents` SET `credited_document_id` = NULL"))
+            .expect("the self-reference is unlinked");
+        let delete = deletes
+            .iter()
+            .position(|s| s.starts_with("DELETE FROM `documents`"))
+            .unwrap();
+        assert!(unlink < delete);
+        assert!(
+            deletes.iter().all(|s| s.matches('?').count() == 1),
+            "{deletes:?}"
+        );
     }
 }
 

@@ -104,6 +104,13 @@ pub fn connect(url: &str) -> Result<(mysql::Conn, Server), DbError> {
         message: e.to_string(),
     })?;
     let server = identify(&mut conn, &target)?;
+    if server.product == "MySQL" {
+        // MySQL 8 caches information_schema's AUTO_INCREMENT for a day by
+        // default; the id allocation must read the live counter. (MariaDB
+        // has no cache, and no such variable.)
+        conn.query_drop("SET SESSION information_schema_stats_expiry = 0")
+            .map_err(|e| from_mysql("setting up the session", e))?;
+    }
     eprintln!("connected to {server}");
     Ok((conn, server))
 }
