@@ -22,7 +22,7 @@ pub enum DbError {
 
     #[error("refused the connection string before connecting: {message}")]
     #[diagnostic(help(
-        "write it as psql accepts it: postgresql://user@host:port/db?key=value or host=… port=… dbname=… user=…; see \"Connection strings\" in docs/load-and-reset.md"
+        "write it as psql accepts it: postgresql://user@host:port/db?key=value or host=… port=… dbname=… user=…; for a MySQL target, mysql://user:password@host:port/db; see \"Connection strings\" in docs/load-and-reset.md"
     ))]
     ConnectionString { message: String },
 

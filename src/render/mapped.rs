@@ -1069,7 +1069,7 @@ mod mysql_tests {
         // (error 1137): a second pointer into the same id map would fail.
         for statement in statements() {
             let words: Vec<&str> = statement
-                .split(|c: char| c == ' ' || c == '(' || c == ')' || c == ',')
+                .split([' ', '(', ')', ','])
                 .filter(|w| w.starts_with("`df_") || w.starts_with("`delta_"))
                 .collect();
             let mut seen = std::collections::BTreeSet::new();

@@ -53,16 +53,30 @@ enum Family {
 }
 
 fn family(ty: &str) -> Family {
-    let base = ty.split('(').next().unwrap_or(ty).trim();
+    let ty = ty.trim().to_ascii_lowercase();
     if ty.ends_with("[]") {
         return Family::Array;
     }
+    // MySQL's COLUMN_TYPE: `bigint(20) unsigned`, `tinyint(1)` (its
+    // boolean), `varchar(255)`, `enum('a','b')`.
+    if ty.starts_with("tinyint(1)") {
+        return Family::Bool;
+    }
+    let base = ty.split('(').next().unwrap_or(&ty).trim();
+    let base = base
+        .trim_end_matches(" zerofill")
+        .trim_end_matches(" unsigned")
+        .trim_end_matches(" signed");
     match base {
-        "smallint" | "integer" | "bigint" => Family::Int,
-        "numeric" | "real" | "double precision" | "money" => Family::Numeric,
-        "text" | "character varying" | "character" | "citext" | "name" => Family::Text,
-        "boolean" => Family::Bool,
+        "smallint" | "integer" | "bigint" | "int" | "tinyint" | "mediumint" => Family::Int,
+        "numeric" | "real" | "double precision" | "money" | "decimal" | "double" | "float" => {
+            Family::Numeric
+        }
+        "text" | "character varying" | "character" | "citext" | "name" | "varchar" | "char"
+        | "tinytext" | "mediumtext" | "longtext" => Family::Text,
+        "boolean" | "bool" => Family::Bool,
         "date" => Family::Date,
+        "datetime" => Family::Timestamp,
         b if b.starts_with("timestamp") => Family::Timestamp,
         "uuid" => Family::Uuid,
         "json" | "jsonb" => Family::Json,
@@ -211,10 +225,11 @@ fn fits(mapping: &Mapping, source: Table, fill: &Fill<'_>, column: &DbColumn) ->
     match fill {
         Fill::Id => {
             if mapping.ids == Ids::Integer && !column.has_sequence {
-                return Some(
-                    "which no sequence owns: demoforge allocates integer ids with `nextval(pg_get_serial_sequence(…))`; make it `bigserial` or an identity column"
-                        .to_owned(),
-                );
+                return Some(match mapping.dialect {
+                    super::Dialect::Postgres => "which no sequence owns: demoforge allocates integer ids with `nextval(pg_get_serial_sequence(…))`; make it `bigserial` or an identity column",
+                    super::Dialect::Mysql => "which is not AUTO_INCREMENT: demoforge takes integer ids above the table's largest id and AUTO_INCREMENT counter; make it `bigint unsigned NOT NULL AUTO_INCREMENT`",
+                }
+                .to_owned());
             }
             need(id_family, "ids")
         }
@@ -470,5 +485,24 @@ mod tests {
         assert_eq!(family("timestamp(0) with time zone"), Family::Timestamp);
         assert_eq!(family("text[]"), Family::Array);
         assert_eq!(family("document_status"), Family::Other);
+    }
+
+    #[test]
+    fn families_group_mysql_column_types() {
+        // Regression: MySQL's types were not recognised, so a mapping that
+        // wrote text into an int column passed the check.
+        assert_eq!(family("bigint(20) unsigned"), Family::Int);
+        assert_eq!(family("bigint unsigned"), Family::Int);
+        assert_eq!(family("int(11)"), Family::Int);
+        assert_eq!(family("tinyint(1)"), Family::Bool);
+        assert_eq!(family("tinyint(4)"), Family::Int);
+        assert_eq!(family("decimal(18,2)"), Family::Numeric);
+        assert_eq!(family("varchar(255)"), Family::Text);
+        assert_eq!(family("char(2)"), Family::Text);
+        assert_eq!(family("longtext"), Family::Text);
+        assert_eq!(family("datetime"), Family::Timestamp);
+        assert_eq!(family("timestamp"), Family::Timestamp);
+        assert_eq!(family("json"), Family::Json);
+        assert_eq!(family("enum('a','b')"), Family::Other);
     }
 }

@@ -205,6 +205,17 @@ fn prepare_session(conn: &mut mysql::Conn, mapping: &Mapping) -> Result<(), DbEr
 /// Creates the bookkeeping tables when missing (DDL commits implicitly in
 /// MySQL, so this runs before any transaction).
 fn ensure_bookkeeping(conn: &mut mysql::Conn) -> Result<(), DbError> {
+    // Only when one is missing: a least-privilege user without CREATE can
+    // load once `schema --apply` has made them.
+    let present: Option<i64> = conn
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_NAME IN ('demoforge_loads', 'demoforge_audit_log', 'demoforge_ids')",
+        )
+        .map_err(|e| from_mysql("looking for demoforge's bookkeeping tables", e))?;
+    if present == Some(BOOKKEEPING_MYSQL.len() as i64) {
+        return Ok(());
+    }
     for ddl in BOOKKEEPING_MYSQL {
         conn.query_drop(*ddl)
             .map_err(|e| from_mysql("creating demoforge's bookkeeping tables", e))?;

@@ -123,7 +123,10 @@ impl Run<'_> {
                 for delete in &deletes {
                     conn.exec_drop(delete.as_str(), (company.to_string(),))
                         .map_err(q("deleting the tenant's rows"))?;
-                    rows_deleted += conn.affected_rows();
+                    // Unlinking self-references deletes nothing.
+                    if delete.starts_with("DELETE ") {
+                        rows_deleted += conn.affected_rows();
+                    }
                 }
             }
         }
@@ -453,7 +456,7 @@ pub(super) fn write_audit(conn: &mut mysql::Conn, entry: &AuditEntry<'_>) -> Res
         conn.exec_drop(
             "INSERT INTO demoforge_loads (company_id, scenario, dump_sha256, rows_loaded, \
                credential_mode, loaded_at, demoforge_version, state) \
-             VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, ?) \
+             VALUES (?, ?, ?, ?, ?, NOW(6), ?, ?) \
              ON DUPLICATE KEY UPDATE scenario = VALUES(scenario), dump_sha256 = VALUES(dump_sha256), \
                rows_loaded = VALUES(rows_loaded), credential_mode = VALUES(credential_mode), \
                loaded_at = VALUES(loaded_at), demoforge_version = VALUES(demoforge_version), \
