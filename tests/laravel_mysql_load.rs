@@ -14,9 +14,10 @@
 //!   demo row ever held is held again by a later generation or by the live
 //!   team; the demo team keeps its teams.id; journals balance and the AR and
 //!   AP subledgers tie to their control accounts; one audit row per run;
-//! - a reset SIGKILLed at each of its phases leaves the demo tenant, the live
-//!   team, the audit log and the credentials file exactly as they were, and
-//!   the next reset goes through;
+//! - a reset SIGKILLed at each of its phases (`locked`, `deleted`, `copied`,
+//!   `credentials`, `audited`) leaves the demo tenant, the live team, the
+//!   audit log, demoforge's state rows and the credentials file exactly as
+//!   they were, and the next reset goes through;
 //! - two resets started together run one after the other and leave what a
 //!   single reset leaves;
 //! - refusals (a team that is not a demo, a dump naming another company, a
@@ -625,7 +626,10 @@ fn open_receivables(db: &Db, team: u64) -> i64 {
 // 1. A load and 20 resets beside a live team
 // ---------------------------------------------------------------------------
 
-/// How many resets follow the load.
+/// How many resets follow the load. In a debug build a reset of
+/// demo-travel-co took 5 s with this file's other tests done, and 8 to 25 s
+/// beside them on a shared 2-core machine (load average 4 to 9): the 20
+/// resets took 340 to 450 s there, most of this file's run time.
 const RESETS: usize = 20;
 
 #[test]
