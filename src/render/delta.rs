@@ -476,10 +476,13 @@ fn write_delta(
         ),
     }
     let mut bytes = out.into_bytes();
-    // A staged target's upserts come first: a removed row's children may be
-    // re-pointed by an upsert before the row goes (its foreign keys are
-    // checked at once, not at commit).
-    let removals_first = mapped.is_none();
+    // A staged PostgreSQL target's upserts come first: a removed row's
+    // children may be re-pointed by an upsert before the row goes (its
+    // foreign keys are checked at once, not at commit). MySQL's come last:
+    // InnoDB checks unique keys at each row, so a renumbered entry must not
+    // meet the removed entry that still holds its number; its delta runs
+    // with foreign_key_checks off, so the removals cannot trip a key.
+    let removals_first = mapped.is_none_or(|m| m.mapping.dialect == crate::target::Dialect::Mysql);
     if removals_first {
         for s in sections.iter().rev().filter(|s| !s.removed.is_empty()) {
             push_section(&mut bytes, Op::Remove, s, &s.removed, mapped)?;
