@@ -19,8 +19,6 @@
 //! inserted before the demo load and half after it, is byte-identical after
 //! everything and no demo id names one of its rows; an edited delta is
 //! refused before connecting.
-//! Known failing: the overlay step, for a product reason (see "KNOWN
-//! PRODUCT FAILURE" in the first test); everything else passes.
 
 mod support;
 
@@ -760,22 +758,15 @@ fn mysql_deltas_give_the_reference_books_and_leave_a_live_team_alone() {
     // (asserted below), which MySQL's per-row unique checks make the hard
     // case; quarter-close on top of it.
     //
-    // KNOWN PRODUCT FAILURE (found by this test, src/ left as is): the
-    // cash-crunch delta fails on MariaDB with `Duplicate entry
-    // '<team>-JE-2026-002603' for key 'journal_entries_team_id_number_unique'`
-    // (1062) in the INSERT INTO `journal_entries` … SELECT … FROM
-    // `delta_upsert__ledger__journal_entries` of its upsert section. A mapped
-    // delta writes its upsert sections before its removal sections
-    // (src/render/delta.rs, `removals_first = mapped.is_none()`), so entry
-    // ed8dfcf0… renumbered to JE-2026-002603 is inserted while entry
-    // 9bf9a41a…, removed further down and holding that number, is still
-    // there; PostgreSQL's deferred unique constraints hide this, InnoDB
-    // checks each row at once. The same delta with its removal sections
-    // moved before its upserts loads, and both overlays then give the
-    // reference books. Until that is fixed the failed overlay is recorded
-    // here, the database must be exactly as it was (the load is one
-    // transaction), quarter-close is refused for want of cash-crunch, the
-    // live team is still checked below, and the test fails at its end.
+    // Regression (found by this test): the cash-crunch delta failed on
+    // MariaDB with `Duplicate entry '<team>-JE-2026-002603' for key
+    // 'journal_entries_team_id_number_unique'` (1062): its upserts ran before
+    // its removals, so entry ed8dfcf0… renumbered to JE-2026-002603 met entry
+    // 9bf9a41a…, removed further down and still holding that number;
+    // PostgreSQL's deferred unique constraints hide this, InnoDB checks each
+    // row at once. MySQL deltas now write their removals first. A failed
+    // overlay is still recorded, the database must then be exactly as it
+    // was, and the test fails at its end, after the live team's checks.
     reset(&db, &made.base);
     let mut overlay_failures = Vec::new();
     let mut renumbered = 0;
@@ -836,7 +827,7 @@ fn mysql_deltas_give_the_reference_books_and_leave_a_live_team_alone() {
     // 3, continued: every overlay applied.
     assert!(
         overlay_failures.is_empty(),
-        "overlays on MariaDB (see KNOWN PRODUCT FAILURE above):\n{}",
+        "overlays on MariaDB:\n{}",
         overlay_failures.join("\n")
     );
 }

@@ -342,11 +342,14 @@ fn tenant_id_or(mapping: &Mapping, t: &TableMap, new: &str) -> Result<String, Nu
 
 /// MySQL has no sequence to draw from inside a transaction: the ids of a
 /// target table are taken above both its largest id and its AUTO_INCREMENT
-/// counter, after locking the tail of its primary key (`FOR UPDATE` on the
-/// last row takes the gap after it, so no other session inserts there
-/// until the load commits). Writing them moves InnoDB's counter past them,
-/// so the application's next rows never collide. The sources that go into
-/// one table (invoices and bills into `documents`) take consecutive ranges.
+/// counter. Writing them moves InnoDB's counter past them (the counter is
+/// not transactional), so the application's later rows never collide. An
+/// application insert that takes an id from the counter between this read
+/// and the load's insert holds an id of the range: the primary key refuses
+/// one of the two rows (1062), never stores both. If it is the load's, the
+/// loader rolls back and runs again with fresh ids; nothing else changes.
+/// The sources that go into one table (invoices and bills into `documents`)
+/// take consecutive ranges.
 fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>, NulByte> {
     let sql = Sql::of(mapping);
     let mut statements = Vec::new();
@@ -387,8 +390,12 @@ fn allocate_mysql(mapping: &Mapping, allocated: &[Table]) -> Result<Vec<String>,
     Ok(statements)
 }
 
-/// MySQL: locks the tail of `t`'s target table and sets `@df_next_<n>` to
-/// the last id taken there (its largest id or AUTO_INCREMENT − 1).
+/// MySQL: sets `@df_next_<n>` to the last id taken in `t`'s target table
+/// (its largest id, or AUTO_INCREMENT − 1 when rows above it were deleted or
+/// rolled back). Nothing is locked: a locking read of the last row would
+/// hold the gap above it, and so every tenant's inserts into the table,
+/// until the load commits. See [`allocate_mysql`] for why a collision
+/// cannot take a live id.
 fn lock_tail(sql: Sql, t: &TableMap, n: usize) -> Result<Vec<String>, NulByte> {
     let into = &t.into;
     let id = sql.ident(&t.id)?;
@@ -399,7 +406,7 @@ fn lock_tail(sql: Sql, t: &TableMap, n: usize) -> Result<Vec<String>, NulByte> {
     Ok(vec![
         "SET @df_max = 0;".to_owned(),
         format!(
-            "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1 FOR UPDATE;",
+            "SELECT {id} INTO @df_max FROM {table} ORDER BY {id} DESC LIMIT 1;",
             table = sql.qualified(into)?,
         ),
         format!(
@@ -718,9 +725,14 @@ pub fn persist_ids(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
     let sql = Sql::of(mapping);
     let ids = persisted_ids(sql);
     let companies = sql.temp(&staging_name(Table::Companies))?;
-    let mut statements = vec![format!(
-        "DELETE FROM {ids} WHERE company_id IN (SELECT id FROM {companies})"
-    )];
+    let mut statements = vec![match sql.mysql() {
+        // Driven from the staged companies, so that only this tenant's
+        // part of the map (a prefix of its key) is read and locked.
+        true => {
+            format!("DELETE m FROM {companies} c STRAIGHT_JOIN {ids} m ON m.company_id = c.`id`")
+        }
+        false => format!("DELETE FROM {ids} WHERE company_id IN (SELECT id FROM {companies})"),
+    }];
     for &table in Table::ALL.iter().filter(|&&t| is_staged(mapping, t)) {
         if table.def().column("id").is_none() {
             continue;
@@ -919,6 +931,9 @@ pub fn tenant_id_query(mapping: &Mapping) -> Result<String, NulByte> {
 /// The tenant's own row is updated in place by the insert, so its id
 /// survives.
 pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
+    if mapping.dialect == Dialect::Mysql {
+        return tenant_deletes_mysql(mapping);
+    }
     let sql = Sql::of(mapping);
     let tenant_id = tenant_id_query(mapping)?;
     let tenant_column = sql.ident(&mapping.tenant.column)?;
@@ -942,21 +957,63 @@ pub fn tenant_deletes(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
         if *name == mapping.tenant.table {
             continue;
         }
-        // InnoDB checks a foreign key at each row, not at the end of the
-        // statement: a row pointing at another row of its own table (a
-        // credit note at its invoice) is unlinked first.
-        if sql.mysql() {
-            for column in self_references(mapping, name) {
-                let column = sql.ident(column)?;
-                deletes.push(format!(
-                    "UPDATE {table} SET {column} = NULL WHERE {tenant_column} = {tenant_id} AND {column} IS NOT NULL",
-                    table = sql.qualified(name)?,
-                ));
-            }
-        }
         deletes.push(format!(
             "DELETE FROM {} WHERE {tenant_column} = {tenant_id}",
             sql.qualified(name)?,
+        ));
+    }
+    Ok(deletes)
+}
+
+/// [`tenant_deletes`] in MySQL. Each statement is a multi-table DELETE
+/// driven from the tenant's row (`STRAIGHT_JOIN` from the tenant table,
+/// found by its key, to the rows with its id): MariaDB runs a single-table
+/// `DELETE … WHERE team_id = (SELECT …)` or `IN (SELECT …)` as a scan of
+/// the whole table, which locks every tenant's rows until the commit.
+/// InnoDB checks a foreign key at each row, not at the end of the
+/// statement, so a row pointing at another row of its own table (a credit
+/// note at its invoice) is unlinked first.
+fn tenant_deletes_mysql(mapping: &Mapping) -> Result<Vec<String>, NulByte> {
+    let sql = Sql::of(mapping);
+    let tenant = sql.qualified(&mapping.tenant.table)?;
+    let tenant_id = sql.ident(
+        mapping
+            .of(Table::Companies)
+            .next()
+            .map_or("id", |t| t.id.as_str()),
+    )?;
+    let key = sql.ident(&mapping.tenant.key)?;
+    let tenant_column = sql.ident(&mapping.tenant.column)?;
+    let from = format!("{tenant} k STRAIGHT_JOIN");
+    let mut deletes = Vec::new();
+    if let Some(credentials) = &mapping.credentials
+        && let Some(tokens) = &credentials.tokens
+    {
+        let users_id = mapping
+            .of(Table::Users)
+            .next()
+            .map_or("id".to_owned(), |t| t.id.clone());
+        deletes.push(format!(
+            "DELETE p FROM {from} {users} u ON u.{tenant_column} = k.{tenant_id} STRAIGHT_JOIN {tokens} p ON p.tokenable_type = {owner} AND p.tokenable_id = u.{id} WHERE k.{key} = ?",
+            tokens = sql.qualified(&tokens.table)?,
+            owner = sql.literal(&tokens.owner_type)?,
+            id = sql.ident(&users_id)?,
+            users = sql.qualified(&credentials.users)?,
+        ));
+    }
+    for name in mapping.target_tables().into_iter().rev() {
+        if *name == mapping.tenant.table {
+            continue;
+        }
+        let table = sql.qualified(name)?;
+        for column in self_references(mapping, name) {
+            let column = sql.ident(column)?;
+            deletes.push(format!(
+                "UPDATE {from} {table} x ON x.{tenant_column} = k.{tenant_id} SET x.{column} = NULL WHERE k.{key} = ? AND x.{column} IS NOT NULL"
+            ));
+        }
+        deletes.push(format!(
+            "DELETE x FROM {from} {table} x ON x.{tenant_column} = k.{tenant_id} WHERE k.{key} = ?"
         ));
     }
     Ok(deletes)
@@ -1112,7 +1169,7 @@ mod mysql_tests {
     }
 
     #[test]
-    fn ids_are_taken_above_the_locked_tail_once_per_target_table() {
+    fn ids_are_taken_above_the_tail_once_per_target_table() {
         // Regression: invoices and bills both go into `documents`; their
         // ranges overlapped when the second read the same maximum.
         let plan = plan(&laravel_mysql(), as_of()).unwrap();
@@ -1122,9 +1179,9 @@ mod mysql_tests {
             .filter(|s| s.starts_with("SELECT `id` INTO @df_max FROM `documents`"))
             .count();
         assert_eq!(locks, 1);
-        assert!(plan.finish.iter().any(|s| s.starts_with(
-            "SELECT `id` INTO @df_max FROM `documents` ORDER BY `id` DESC LIMIT 1 FOR UPDATE"
-        )));
+        // Regression: a locking read of the last row held every tenant's
+        // inserts into the table (and the newest team's row) until commit.
+        assert!(plan.finish.iter().all(|s| !s.contains("FOR UPDATE")));
         let bills = plan
             .finish
             .iter()
@@ -1161,17 +1218,35 @@ mod mysql_tests {
         let deletes = tenant_deletes(&laravel_mysql()).unwrap();
         let unlink = deletes
             .iter()
-            .position(|s| s.starts_with("UPDATE `documents` SET `credited_document_id` = NULL"))
+            .position(|s| {
+                s.starts_with("UPDATE `teams` k STRAIGHT_JOIN `documents` x")
+                    && s.contains("SET x.`credited_document_id` = NULL")
+            })
             .expect("the self-reference is unlinked");
         let delete = deletes
             .iter()
-            .position(|s| s.starts_with("DELETE FROM `documents`"))
+            .position(|s| s.starts_with("DELETE x FROM `teams` k STRAIGHT_JOIN `documents` x"))
             .unwrap();
         assert!(unlink < delete);
         assert!(
             deletes.iter().all(|s| s.matches('?').count() == 1),
             "{deletes:?}"
         );
+    }
+
+    #[test]
+    fn reset_deletes_are_driven_from_the_tenants_row() {
+        // Regression: `DELETE … WHERE team_id = (SELECT …)` and
+        // `IN (SELECT …)` scan the whole table in MariaDB, locking every
+        // tenant's rows (and their API tokens) until the commit.
+        for statement in tenant_deletes(&laravel_mysql()).unwrap() {
+            assert!(
+                statement.contains("FROM `teams` k STRAIGHT_JOIN")
+                    || statement.starts_with("UPDATE `teams` k STRAIGHT_JOIN"),
+                "{statement}"
+            );
+            assert!(!statement.contains("(SELECT"), "{statement}");
+        }
     }
 }
 

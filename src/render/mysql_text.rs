@@ -142,11 +142,27 @@ fn push_value(out: &mut String, field: &[u8], ty: Type) -> Result<(), BadRow> {
     Ok(())
 }
 
+/// `-?[0-9]+(\.[0-9]+)?`: the numbers demoforge writes, and nothing MySQL
+/// would read as an expression (`13-9`, `--4`).
 fn is_number(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
+/// A uuid as demoforge writes it: lower-case hex in the 8-4-4-4-12 form.
+/// MySQL compares demoforge's uuid columns byte by byte (`ascii_bin`), so an
+/// upper-case one would name another company.
+fn is_canonical_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
 }
 
 /// A COPY text field's value.
@@ -190,6 +206,12 @@ pub fn values_to_copy(row: &str, types: &[Type]) -> Option<Vec<u8>> {
                     (Type::Boolean, "1") => "t".to_owned(),
                     (Type::Boolean, "0") => "f".to_owned(),
                     (Type::Boolean, _) => return None,
+                    (Type::SmallInt | Type::Integer | Type::Money | Type::Numeric(..), t)
+                        if !is_number(t) =>
+                    {
+                        return None;
+                    }
+                    (Type::Uuid, t) if !is_canonical_uuid(t) => return None,
                     _ => text,
                 };
                 super::copy_text::push_text(&mut out, &text).ok()?;
@@ -207,6 +229,16 @@ fn read_value(text: &str) -> Option<(Option<String>, &str)> {
     }
     if let Some(hex) = text.strip_prefix("_utf8mb4 X'") {
         let end = hex.find('\'')?;
+        // Lower-case hex digits in pairs, as `push_literal` writes them
+        // (`from_str_radix` alone would take a sign).
+        let digits = &hex[..end];
+        if digits.len() % 2 != 0
+            || !digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return None;
+        }
         let bytes = (0..end)
             .step_by(2)
             .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
@@ -336,5 +368,23 @@ mod tests {
         assert_eq!(values_to_copy("('a'), ('b')", &types), None);
         assert_eq!(values_to_copy("('a' OR 1)", &types), None);
         assert_eq!(values_to_copy("(1 + 1)", &[Type::Integer]), None);
+        // Regression: these passed the check and failed, or meant something
+        // else, only once the server read them.
+        assert_eq!(values_to_copy("(13-9)", &[Type::Integer]), None);
+        assert_eq!(values_to_copy("(--4)", &[Type::Integer]), None);
+        assert_eq!(values_to_copy("(1.)", &[Type::Money]), None);
+        assert_eq!(values_to_copy("(_utf8mb4 X'+7+2')", &types), None);
+        assert_eq!(values_to_copy("(_utf8mb4 X'4A')", &types), None);
+        assert_eq!(
+            values_to_copy("('C1995342-F78B-519B-98EC-746252E5EB7D')", &[Type::Uuid]),
+            None
+        );
+        assert!(
+            values_to_copy("('c1995342-f78b-519b-98ec-746252e5eb7d')", &[Type::Uuid]).is_some()
+        );
+        assert_eq!(
+            values_to_copy("(-12.50)", &[Type::Money]).as_deref(),
+            Some(&b"-12.50"[..])
+        );
     }
 }

@@ -33,7 +33,7 @@ use super::super::mapped::check_rows;
 use super::super::progress::Progress;
 use super::super::replace::{Action, Outcome, Strategy, with_retries};
 use super::replace::{check_tenants, write_audit};
-use super::{check_mapping, ensure_bookkeeping, from_mysql, get_lock};
+use super::{check_mapping, ensure_bookkeeping, from_mysql, lock_companies};
 use crate::catalog::Table;
 use crate::render::delta::{MYSQL_SET_LINES, MappedDelta, Op, parse_temp_table};
 use crate::render::mysql_text::{insert_head, values_to_copy};
@@ -80,9 +80,7 @@ pub fn apply_delta_mysql(
     conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         .map_err(|e| from_mysql("setting up the session", e))?;
     progress.phase("locking");
-    for company in &delta.companies {
-        get_lock(&mut conn, &format!("demoforge:{company}"))?;
-    }
+    lock_companies(&mut conn, &delta.companies)?;
     let outcome = with_retries(|| {
         let result = attempt(
             &mut conn,
@@ -141,7 +139,7 @@ fn attempt(
             Statement::Rows(text) => (*text, None),
         };
         conn.query_drop(text)
-            .map_err(|e| from_mysql("applying the delta", e))?;
+            .map_err(|e| super::replace::id_collision(from_mysql("applying the delta", e)))?;
         match counts {
             Some(Op::Remove) => deleted += conn.affected_rows(),
             Some(Op::Upsert) => written += conn.affected_rows(),
@@ -394,7 +392,12 @@ fn check<'a>(
                 )));
             }
             let mut copy = Vec::new();
-            for row in rows.split(|&b| b == b'\n').filter(|r| !r.is_empty()) {
+            // Every line is a row: an empty one is refused, not skipped.
+            for row in rows
+                .strip_suffix(b"\n")
+                .unwrap_or(rows)
+                .split(|&b| b == b'\n')
+            {
                 let row = std::str::from_utf8(row).map_err(|_| malformed("a row is not UTF-8"))?;
                 let line = values_to_copy(row, &types).ok_or_else(|| {
                     malformed(format!(

@@ -223,6 +223,26 @@ fn ensure_bookkeeping(conn: &mut mysql::Conn) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The named locks of a run on `companies`, in one order (two runs never
+/// wait for each other's second lock), scoped to the session's database:
+/// `demoforge:` + 16 hex digits of sha256(database) + `:` + the company (63
+/// characters, under MySQL's limit of 64), so that two databases on one
+/// server holding the same scenario do not wait for each other.
+fn lock_companies(conn: &mut mysql::Conn, companies: &[uuid::Uuid]) -> Result<(), DbError> {
+    use sha2::Digest;
+    let database: Option<Option<String>> = conn
+        .query_first("SELECT DATABASE()")
+        .map_err(|e| from_mysql("taking the tenant's lock", e))?;
+    let digest = sha2::Sha256::digest(database.flatten().unwrap_or_default().as_bytes());
+    let scope: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let mut sorted = companies.to_vec();
+    sorted.sort();
+    for company in sorted {
+        get_lock(conn, &format!("demoforge:{scope}:{company}"))?;
+    }
+    Ok(())
+}
+
 /// A named lock, held by the session until released or disconnected (a
 /// killed run releases it with its connection).
 fn get_lock(conn: &mut mysql::Conn, name: &str) -> Result<(), DbError> {

@@ -35,7 +35,9 @@ use super::super::mapped::{self as pg_mapped, MappedDump, Step};
 use super::super::progress::Progress;
 use super::super::replace::{Hashing, Options, Outcome, commit_then_publish, with_retries};
 use super::super::test_hook::pause_point;
-use super::{check_mapping, ensure_bookkeeping, from_mysql, get_lock, ident, prepare_session};
+use super::{
+    check_mapping, ensure_bookkeeping, from_mysql, ident, lock_companies, prepare_session,
+};
 use crate::catalog::Table;
 use crate::render::mapped::{self, id_map};
 use crate::target::Mapping;
@@ -57,9 +59,7 @@ pub fn replace_mapped_mysql(
     ensure_bookkeeping(&mut conn)?;
     prepare_session(&mut conn, mapping)?;
     progress.phase("locking");
-    for company in &dump.companies {
-        get_lock(&mut conn, &format!("demoforge:{company}"))?;
-    }
+    lock_companies(&mut conn, &dump.companies)?;
     pause_point("locked");
     // bcrypt runs on another thread while the server inserts.
     std::thread::scope(|scope| {
@@ -142,8 +142,12 @@ impl Run<'_> {
                 Step::Sql(sql) if *sql == mapped::MYSQL_BEGIN || *sql == mapped::MYSQL_COMMIT => {}
                 Step::Sql(sql) if sql.starts_with("DROP TEMPORARY TABLE ") => cleanup.push(*sql),
                 Step::Sql(sql) if is_target_insert(sql) => {
-                    conn.query_drop(*sql)
-                        .map_err(q("moving the staged rows into the target's tables"))?;
+                    conn.query_drop(*sql).map_err(|e| {
+                        id_collision(from_mysql(
+                            "moving the staged rows into the target's tables",
+                            e,
+                        ))
+                    })?;
                     // An upserted tenant row counts 2 (updated) or 0
                     // (unchanged) in MySQL: it is one row written.
                     rows_loaded += match sql.starts_with(&tenant_insert) {
@@ -239,6 +243,27 @@ impl Run<'_> {
             duration_ms,
             server: self.server.clone(),
         })
+    }
+}
+
+/// An application insert took an id of the range the load chose, between
+/// the load's read of the counter and its insert (`render::mapped`,
+/// `allocate_mysql`): the primary key refused the load's row. Nothing of the
+/// load is committed; it runs again with ids above the application's.
+pub(super) fn id_collision(e: DbError) -> DbError {
+    match e {
+        DbError::Query {
+            phase,
+            message,
+            help,
+            code: Some(code),
+        } if code == "mysql:1062" && message.contains("'PRIMARY'") => DbError::Query {
+            phase,
+            message,
+            help,
+            code: Some("40001".to_owned()),
+        },
+        other => other,
     }
 }
 
