@@ -1348,3 +1348,65 @@ fn a_reset_issues_bcrypt_passwords_and_sanctum_tokens_that_match_the_file() {
         assert_eq!(row.3, digest, "{email}: sha256(secret) is the token column");
     }
 }
+
+/// Regression: a reset locked other tenants' rows until its commit. Its
+/// deletes (`DELETE … WHERE team_id = (SELECT …)`, and the tokens' `IN
+/// (SELECT …)`) ran as scans of whole tables, and its id allocation read
+/// each table's last row `FOR UPDATE`, which held the newest team's row and
+/// every tenant's inserts. While a reset holds its transaction, another
+/// team's rows, its tokens, the newest team's row and new rows of any team
+/// must not wait for it.
+#[test]
+fn other_teams_stay_writable_while_a_reset_holds_its_transaction() {
+    let (db, live, _demo) = loaded_db(2, "load", &[]);
+    let newest = db.add_live_team();
+    for phase in ["deleted", "copied"] {
+        let mut running = spawn(&db, "reset", phase, 60, &[]);
+        running.wait_for_pause(phase);
+        let mut conn = db.conn();
+        conn.query_drop("SET SESSION innodb_lock_wait_timeout = 3")
+            .expect("set the lock wait timeout");
+        // What an application writes while the reset runs: rows of other
+        // teams by their primary key (as an ORM does), a token's
+        // last_used_at (Sanctum, on every API request), the newest team,
+        // new rows of a team, a sign-up.
+        let id_of = |sql: &str| db.count(sql);
+        let contact = id_of(&format!(
+            "SELECT MAX(id) FROM contacts WHERE team_id = {live}"
+        ));
+        let line = id_of(&format!(
+            "SELECT MAX(id) FROM journal_lines WHERE team_id = {live}"
+        ));
+        let token = id_of(&format!(
+            "SELECT MAX(p.id) FROM personal_access_tokens p JOIN users u ON u.id = p.tokenable_id WHERE u.team_id = {live}"
+        ));
+        let writes = [
+            format!("UPDATE contacts SET name = CONCAT(name, '.') WHERE id = {contact}"),
+            format!("UPDATE journal_lines SET line_no = line_no + 1000 WHERE id = {line}"),
+            format!(
+                "UPDATE personal_access_tokens SET last_used_at = '2026-11-28 10:00:00' WHERE id = {token}"
+            ),
+            format!("UPDATE teams SET name = CONCAT(name, '.') WHERE id = {newest}"),
+            format!(
+                "INSERT INTO contacts (team_id, type, number, name, email, phone, address_line1, city, postcode, country, payment_terms_days) \
+                 VALUES ({live}, 'customer', 'APP-{phase}', 'App', 'app@live.example', '0', 'x', 'y', 'z', 'GB', 30)"
+            ),
+            "INSERT INTO teams (name, country, currency, industry, fiscal_year_start_month, is_demo) \
+             VALUES ('Sign-up Ltd', 'GB', 'GBP', 'retail', 1, 0)"
+                .to_owned(),
+        ];
+        for write in &writes {
+            let started = Instant::now();
+            conn.query_drop(write.as_str()).unwrap_or_else(|e| {
+                panic!("with a reset paused at {phase}, `{write}` failed: {e}")
+            });
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "with a reset paused at {phase}, `{write}` waited {:?}",
+                started.elapsed()
+            );
+        }
+        running.child.kill().expect("SIGKILL");
+        let _ = running.child.wait();
+    }
+}

@@ -68,8 +68,9 @@ pub(super) enum RowFormat {
     Inserts { head: String, types: Vec<Type> },
 }
 
-/// Rows per MySQL `INSERT`. Measured on the supply co's laravel-mysql dump
-/// loaded by `mariadb` (scripts/bench-target): see docs/mapping.md.
+/// Rows per MySQL `INSERT`. Batches of 200, 1000 and 5000 rows loaded the
+/// supply co's laravel-mysql dump in the same time (scripts/bench-mysql);
+/// 1000 keeps each statement far under `max_allowed_packet`.
 pub const INSERT_BATCH: usize = 1000;
 
 impl Rows {

@@ -77,7 +77,7 @@ pub fn apply_delta_mysql(
     let dump_sha256 = credentials::hex(&Sha256::digest(bytes));
     let (mut conn, server) = super::connect(url)?;
     ensure_bookkeeping(&mut conn)?;
-    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         .map_err(|e| from_mysql("setting up the session", e))?;
     progress.phase("locking");
     lock_companies(&mut conn, &delta.companies)?;

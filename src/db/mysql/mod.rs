@@ -11,9 +11,9 @@
 //! tables; the target tables' columns for [`crate::target::ddl`].
 //!
 //! Invariants: messages never contain the password. Every session demoforge
-//! writes with runs in REPEATABLE READ (so the locking read of the id
-//! allocation holds the gap after the last row) with the dump's own
-//! `sql_mode`. MySQL commits DDL implicitly, so `schema --apply` is
+//! writes with runs in READ COMMITTED (record locks only: the rows it
+//! writes, never another tenant's, nor the gaps beside them) with the
+//! dump's own `sql_mode`. MySQL commits DDL implicitly, so `schema --apply` is
 //! idempotent (`IF NOT EXISTS`) and serialised by a named lock rather than
 //! one transaction: a mapping that does not fit the tables is reported after
 //! they are created, and nothing else is written.
@@ -190,10 +190,13 @@ pub fn from_mysql(phase: &str, e: mysql::Error) -> DbError {
     }
 }
 
-/// The session settings of every demoforge write: REPEATABLE READ, the
-/// dump's `sql_mode` and character set.
+/// The session settings of every demoforge write: READ COMMITTED, so that
+/// InnoDB locks only the rows a statement writes or finds by its key, never
+/// the gaps beside them (under REPEATABLE READ the deletes' next-key locks
+/// held the neighbouring tenant's inserts until the commit); the dump's
+/// `sql_mode` and character set.
 fn prepare_session(conn: &mut mysql::Conn, mapping: &Mapping) -> Result<(), DbError> {
-    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         .map_err(|e| from_mysql("setting up the session", e))?;
     for line in super::mapped::set_lines(mapping) {
         conn.query_drop(*line)
