@@ -73,6 +73,62 @@ fn malformed(message: impl Into<String>) -> DbError {
     }
 }
 
+/// Reads a dump's `-- key: value` header line, or a blank or `--` line:
+/// company ids into `companies`, other keys into `header` (the first one
+/// wins). Whether the line was one of those (and so is not a statement).
+pub(super) fn header_line(
+    body: &str,
+    header: &mut std::collections::BTreeMap<String, String>,
+    companies: &mut Vec<Uuid>,
+    malformed: fn(String) -> DbError,
+) -> Result<bool, DbError> {
+    if let Some(comment) = body.strip_prefix("-- ") {
+        if let Some((key, value)) = comment.split_once(": ") {
+            if key == "company" {
+                let id = value.split(' ').next().unwrap_or_default();
+                companies.push(
+                    Uuid::parse_str(id)
+                        .map_err(|_| malformed(format!("`{id}` is not a company id")))?,
+                );
+            } else {
+                header
+                    .entry(key.to_owned())
+                    .or_insert_with(|| value.to_owned());
+            }
+        }
+        return Ok(true);
+    }
+    Ok(body.is_empty() || body == "--")
+}
+
+/// The rest of a MySQL `INSERT … VALUES` batch whose head line starts at
+/// `start` of `text` (`offset` is the end of what `lines` has given):
+/// the whole statement, and its row lines without their `,` or `;`. Every
+/// line up to the one ending in `;` must be a row.
+pub(super) fn read_insert_batch<'a>(
+    text: &'a str,
+    start: usize,
+    offset: &mut usize,
+    lines: &mut std::str::SplitInclusive<'a, char>,
+    malformed: fn(String) -> DbError,
+) -> Result<(&'a str, Vec<&'a str>), DbError> {
+    let mut rows = Vec::new();
+    for row in lines.by_ref() {
+        *offset += row.len();
+        let row = row.trim_end_matches('\n');
+        if let Some(last) = row.strip_suffix(';') {
+            rows.push(last);
+            let statement = text[start..*offset].trim_end_matches('\n');
+            return Ok((statement, rows));
+        }
+        rows.push(
+            row.strip_suffix(',')
+                .ok_or_else(|| malformed("a row of an INSERT does not end with `,`".to_owned()))?,
+        );
+    }
+    Err(malformed("an INSERT has no `;` terminator".to_owned()))
+}
+
 /// The rows of one MySQL `INSERT` batch as COPY text, read with the types
 /// of the staging table its head names. A row that is not exactly a tuple
 /// of the table's values, as demoforge writes them, is refused.
@@ -110,23 +166,7 @@ pub(super) fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump
     while let Some(line) = lines.next() {
         offset += line.len();
         let body = line.trim_end_matches('\n');
-        if let Some(comment) = body.strip_prefix("-- ") {
-            if let Some((key, value)) = comment.split_once(": ") {
-                if key == "company" {
-                    let id = value.split(' ').next().unwrap_or_default();
-                    companies.push(
-                        Uuid::parse_str(id)
-                            .map_err(|_| malformed(format!("`{id}` is not a company id")))?,
-                    );
-                } else {
-                    header
-                        .entry(key.to_owned())
-                        .or_insert_with(|| value.to_owned());
-                }
-            }
-            continue;
-        }
-        if body.is_empty() || body == "--" {
+        if header_line(body, &mut header, &mut companies, malformed)? {
             continue;
         }
         if mapping.dialect == Dialect::Mysql
@@ -134,23 +174,8 @@ pub(super) fn parse<'a>(bytes: &'a [u8], mapping: &Mapping) -> Result<MappedDump
             && body.ends_with(") VALUES")
         {
             let start = offset - line.len();
-            let mut end = None;
-            let mut rows = Vec::new();
-            for row in lines.by_ref() {
-                offset += row.len();
-                let row = row.trim_end_matches('\n');
-                if let Some(last) = row.strip_suffix(';') {
-                    rows.push(last);
-                    end = Some(offset);
-                    break;
-                }
-                rows.push(
-                    row.strip_suffix(',')
-                        .ok_or_else(|| malformed("a row of an INSERT does not end with `,`"))?,
-                );
-            }
-            let end = end.ok_or_else(|| malformed("an INSERT has no `;` terminator"))?;
-            let statement = text[start..end].trim_end_matches('\n');
+            let (statement, rows) =
+                read_insert_batch(text, start, &mut offset, &mut lines, malformed)?;
             let copy = mysql_rows(body, &rows, mapping)?;
             match steps.last_mut() {
                 Some(Step::Copy {

@@ -29,7 +29,7 @@ use super::super::audit::AuditEntry;
 use super::super::credentials;
 use super::super::delta::explain;
 use super::super::error::DbError;
-use super::super::mapped::check_rows;
+use super::super::mapped::{check_rows, header_line, read_insert_batch};
 use super::super::progress::Progress;
 use super::super::replace::{Action, Outcome, Strategy, with_retries};
 use super::replace::{check_tenants, write_audit};
@@ -239,46 +239,14 @@ fn parse<'a>(bytes: &'a [u8], mapping: &Mapping, name: &str) -> Result<Delta<'a>
         let start = offset;
         offset += line.len();
         let body = line.trim_end_matches('\n');
-        if let Some(comment) = body.strip_prefix("-- ") {
-            if let Some((key, value)) = comment.split_once(": ") {
-                if key == "company" {
-                    let id = value.split(' ').next().unwrap_or_default();
-                    companies.push(
-                        Uuid::parse_str(id)
-                            .map_err(|_| malformed(format!("`{id}` is not a company id")))?,
-                    );
-                } else {
-                    header
-                        .entry(key.to_owned())
-                        .or_insert_with(|| value.to_owned());
-                }
-            }
-            continue;
-        }
-        if body.is_empty() || body == "--" {
+        if header_line(body, &mut header, &mut companies, malformed)? {
             continue;
         }
         if !(body.starts_with("INSERT INTO `delta_") && body.ends_with(") VALUES")) {
             items.push((body, None));
             continue;
         }
-        let mut rows = Vec::new();
-        let mut end = None;
-        for row in lines.by_ref() {
-            offset += row.len();
-            let row = row.trim_end_matches('\n');
-            if let Some(last) = row.strip_suffix(';') {
-                rows.push(last);
-                end = Some(offset);
-                break;
-            }
-            rows.push(
-                row.strip_suffix(',')
-                    .ok_or_else(|| malformed("a row of an INSERT does not end with `,`"))?,
-            );
-        }
-        let end = end.ok_or_else(|| malformed("an INSERT has no `;` terminator"))?;
-        let statement = text[start..end].trim_end_matches('\n');
+        let (statement, rows) = read_insert_batch(text, start, &mut offset, &mut lines, malformed)?;
         // The rows are read once the section (and so the table) is known.
         let mut joined = Vec::new();
         for row in rows {
