@@ -924,20 +924,16 @@ fn delta_statements_mysql(
     Ok((before, after))
 }
 
-/// The tenant's id, found by its key: the parameter (`$1` in PostgreSQL,
-/// `?` in MySQL) is the company's uuid as text. A subquery rather than a
-/// parameter, so that the comparison has the tenant column's own type
-/// (bigint or uuid) and its index is used.
+/// The tenant's id in PostgreSQL, found by its key: `$1` is the company's
+/// uuid as text. A subquery rather than a parameter, so that the comparison
+/// has the tenant column's own type (bigint or uuid) and its index is used.
+/// (MySQL's deletes join the tenant's row instead: `tenant_deletes_mysql`.)
 pub fn tenant_id_query(mapping: &Mapping) -> Result<String, NulByte> {
     let sql = Sql::of(mapping);
     let tenant = mapping.of(Table::Companies).next();
     let id = tenant.map_or("id", |t| t.id.as_str());
-    let (cast, param) = match sql.mysql() {
-        true => ("", "?"),
-        false => ("::text", "$1"),
-    };
     Ok(format!(
-        "(SELECT k.{id} FROM {table} k WHERE k.{key}{cast} = {param})",
+        "(SELECT k.{id} FROM {table} k WHERE k.{key}::text = $1)",
         id = sql.ident(id)?,
         table = sql.qualified(&mapping.tenant.table)?,
         key = sql.ident(&mapping.tenant.key)?,
